@@ -1,0 +1,492 @@
+package io.xlatbox.engine.xlat;
+
+import io.xlatbox.engine.Counter;
+import io.xlatbox.engine.EngineConfig;
+import io.xlatbox.engine.Side;
+import io.xlatbox.engine.packet.Checksum;
+import io.xlatbox.engine.packet.IcmpHeader;
+import io.xlatbox.engine.packet.Icmpv4Header;
+import io.xlatbox.engine.packet.Icmpv6Header;
+import io.xlatbox.engine.packet.IpProtocol;
+import io.xlatbox.engine.packet.Ipv4Header;
+import io.xlatbox.engine.packet.Ipv6Extensions;
+import io.xlatbox.engine.packet.Ipv6FragmentHeader;
+import io.xlatbox.engine.packet.Ipv6Header;
+import io.xlatbox.engine.packet.TcpHeader;
+import io.xlatbox.engine.packet.UdpHeader;
+import java.nio.ByteBuffer;
+
+/**
+ * RFC 7915 §5: IPv6 to IPv4. An ordinary packet is rewritten in place: its IPv4 header is written over the end
+ * of the IPv6 headers, right in front of the upper-layer header, and only the transport checksum is touched
+ * (incrementally, RFC 1624), so the payload is never copied. ICMPv6 errors are rebuilt in the scratch buffer
+ * because their inner packet changes size.
+ */
+public final class Translate6to4 {
+    /** RFC 7915 §5.1: translated packets up to this size leave with DF=0. */
+    static final int DF_THRESHOLD = 1260;
+
+    private final XlatContext c;
+    private final IcmpErrorOriginator errors;
+    private final Fragmenter fragmenter;
+
+    public Translate6to4(XlatContext c, IcmpErrorOriginator errors, Fragmenter fragmenter) {
+        this.c = c;
+        this.errors = errors;
+        this.fragmenter = fragmenter;
+    }
+
+    /**
+     * Translates the IPv6 packet at {@code [off, off+len)}, which the translator may overwrite.
+     *
+     * @param decrementHopLimit false for the second pass of a hairpinned packet
+     */
+    public void translate(ByteBuffer buf, int off, int len, boolean decrementHopLimit) {
+        EngineConfig cfg = c.config;
+        Ipv6Header ip6 = c.ip6.wrap(buf, off);
+        if (len < Ipv6Header.LENGTH || ip6.version() != 6 || Ipv6Header.LENGTH + ip6.payloadLength() > len
+                || ip6.payloadLength() == 0) {
+            c.count(Counter.DROP_MALFORMED);
+            return;
+        }
+        int end = off + Ipv6Header.LENGTH + ip6.payloadLength();
+        Ipv6Extensions ext = c.ext;
+        if (ext.parse(buf, off, end) != Ipv6Extensions.OK) {
+            c.count(Counter.DROP_MALFORMED);
+            return;
+        }
+        if (ext.segmentsLeftOffset() >= 0) {
+            // §5.1: Parameter Problem pointing at Segments Left.
+            c.count(Counter.DROP_ROUTING_HEADER);
+            errors.toIpv6(buf, off, end - off, Icmpv6Header.PARAMETER_PROBLEM, Icmpv6Header.CODE_ERRONEOUS_HEADER,
+                    ext.segmentsLeftOffset() - off);
+            return;
+        }
+        int hop = ip6.hopLimit();
+        if (decrementHopLimit && hop <= 1) {
+            c.count(Counter.DROP_TTL_EXPIRED);
+            errors.toIpv6(buf, off, end - off, Icmpv6Header.TIME_EXCEEDED, 0, 0);
+            return;
+        }
+        int trafficClass = cfg.copyTrafficClass() ? ip6.trafficClass() : 0;
+        int proto = ext.upperProtocol();
+        int up = ext.upperOffset();
+        Tuple t = c.tuple;
+        t.reset();
+        t.src6Hi = ip6.sourceHi();
+        t.src6Lo = ip6.sourceLo();
+        t.dst6Hi = ip6.destinationHi();
+        t.dst6Lo = ip6.destinationLo();
+        t.packet = buf;
+        t.packetOffset = off;
+        t.packetLength = end - off;
+        int fragId = 0;
+        int fragFlags = 0;
+        if (ext.hasFragmentHeader()) {
+            Ipv6FragmentHeader fh = c.frag.wrap(buf, ext.fragmentOffset());
+            fragId = fh.identification();
+            fragFlags = (fh.moreFragments() ? Ipv4Header.FLAG_MF : 0) | (fh.fragmentOffset() >>> 3);
+            t.fragment = fh.moreFragments() || fh.fragmentOffset() != 0;
+            t.firstFragment = fh.fragmentOffset() == 0;
+            t.moreFragments = fh.moreFragments();
+            t.fragmentId = fragId;
+        }
+        boolean first = t.firstFragment;
+        switch (proto) {
+            case IpProtocol.TCP:
+                if (first && end - up < TcpHeader.MIN_LENGTH) {
+                    c.count(Counter.DROP_MALFORMED);
+                    return;
+                }
+                t.protocol = IpProtocol.TCP;
+                if (first) {
+                    TcpHeader tcp = c.tcp.wrap(buf, up);
+                    t.srcPort = tcp.sourcePort();
+                    t.dstPort = tcp.destinationPort();
+                    t.tcpFlags = tcp.flags();
+                }
+                break;
+            case IpProtocol.UDP:
+                if (first && end - up < UdpHeader.LENGTH) {
+                    c.count(Counter.DROP_MALFORMED);
+                    return;
+                }
+                t.protocol = IpProtocol.UDP;
+                if (first) {
+                    t.srcPort = buf.getShort(up) & 0xFFFF;
+                    t.dstPort = buf.getShort(up + 2) & 0xFFFF;
+                }
+                break;
+            case IpProtocol.ICMPV6: {
+                if (t.fragment) {
+                    // §1.2 of RFC 7915 (and §4.5): the ICMPv6 checksum covers the whole message and a
+                    // pseudo-header, so a fragment of one cannot be translated on its own.
+                    c.count(Counter.DROP_FRAGMENTED_ICMP);
+                    return;
+                }
+                if (end - up < IcmpHeader.LENGTH) {
+                    c.count(Counter.DROP_MALFORMED);
+                    return;
+                }
+                int type = buf.get(up) & 0xFF;
+                if (type < 128) {
+                    translateError(buf, off, end, up, hop, trafficClass, decrementHopLimit);
+                    return;
+                }
+                if (type != Icmpv6Header.ECHO_REQUEST && type != Icmpv6Header.ECHO_REPLY) {
+                    // §5.2: MLD, ND and unknown informational messages are single-hop or untranslatable.
+                    c.count(Counter.DROP_UNEXPECTED_ICMPV6);
+                    return;
+                }
+                t.protocol = IpProtocol.ICMP;
+                t.icmpRequest = type == Icmpv6Header.ECHO_REQUEST;
+                t.srcPort = buf.getShort(up + 4) & 0xFFFF;
+                t.dstPort = t.srcPort;
+                break;
+            }
+            default:
+                if (!c.mapping.translatesOtherProtocols()) {
+                    // RFC 6146 handles TCP, UDP and ICMP only; Jool answers Port Unreachable.
+                    c.count(Counter.DROP_UNSUPPORTED_PROTOCOL);
+                    errors.toIpv6(buf, off, end - off, Icmpv6Header.DEST_UNREACHABLE,
+                            Icmpv6Header.CODE_PORT_UNREACHABLE, 0);
+                    return;
+                }
+                t.protocol = proto;
+        }
+
+        int verdict = c.mapping.map6to4(t);
+        if (verdict != AddressMapping.TRANSLATE) {
+            if (verdict == AddressMapping.DROP) {
+                c.count(t.drop);
+                if (t.errorType >= 0) {
+                    errors.toIpv6(buf, off, end - off, t.errorType, t.errorCode, t.errorParam);
+                }
+            }
+            return;
+        }
+
+        int payload = end - up;
+        int total = Ipv4Header.MIN_LENGTH + payload;
+        int id;
+        int flags;
+        if (ext.hasFragmentHeader()) {
+            // §5.1.1: Identification from the low 16 bits, DF=0, MF and offset copied.
+            id = fragId & 0xFFFF;
+            flags = fragFlags;
+        } else {
+            flags = total > DF_THRESHOLD ? Ipv4Header.FLAG_DF : 0;
+            id = c.nextIpv4Id();
+        }
+        int mtu4 = cfg.ipv4Mtu();
+        if (total > mtu4 && (flags & Ipv4Header.FLAG_DF) != 0) {
+            // §5.1: too big with DF: Packet Too Big carrying the MTU the IPv6 sender must use.
+            c.count(Counter.DROP_TOO_BIG);
+            errors.toIpv6(buf, off, end - off, Icmpv6Header.PACKET_TOO_BIG, 0,
+                    Math.max(1280, mtu4 + (up - off) - Ipv4Header.MIN_LENGTH));
+            return;
+        }
+        if (first) {
+            rewriteTransport(buf, up, end, proto, t);
+        }
+        int o4 = up - Ipv4Header.MIN_LENGTH;
+        c.ip4.wrap(buf, o4).write(trafficClass, total, id, flags, decrementHopLimit ? hop - 1 : hop,
+                proto == IpProtocol.ICMPV6 ? IpProtocol.ICMP : proto, t.out4Src, t.out4Dst);
+        if (total > mtu4) {
+            fragmenter.fragment4(buf, o4, total, mtu4);
+        } else {
+            c.emit(Side.IPV4, buf, o4, total);
+        }
+    }
+
+    /** §5.5 (and RFC 6146 §3.7): ports or identifier rewritten, checksum updated for the new pseudo-header. */
+    private void rewriteTransport(ByteBuffer buf, int up, int end, int proto, Tuple t) {
+        long oldAddrs = Checksum.ofLong(t.src6Hi) + Checksum.ofLong(t.src6Lo) + Checksum.ofLong(t.dst6Hi)
+                + Checksum.ofLong(t.dst6Lo);
+        long newAddrs = Checksum.ofInt(t.out4Src) + Checksum.ofInt(t.out4Dst);
+        switch (proto) {
+            case IpProtocol.TCP: {
+                int ck = buf.getShort(up + TcpHeader.CHECKSUM_OFFSET) & 0xFFFF;
+                long removed = oldAddrs + t.srcPort + t.dstPort;
+                long added = newAddrs + t.outSrcPort + t.outDstPort;
+                buf.putShort(up, (short) t.outSrcPort).putShort(up + 2, (short) t.outDstPort);
+                buf.putShort(up + TcpHeader.CHECKSUM_OFFSET, (short) Checksum.update(ck, removed, added));
+                break;
+            }
+            case IpProtocol.UDP: {
+                int ck = buf.getShort(up + UdpHeader.CHECKSUM_OFFSET) & 0xFFFF;
+                buf.putShort(up, (short) t.outSrcPort).putShort(up + 2, (short) t.outDstPort);
+                if (ck != 0) { // a zero (RFC 6935 tunnel) checksum stays "no checksum", which IPv4 allows
+                    int n = Checksum.update(ck, oldAddrs + t.srcPort + t.dstPort,
+                            newAddrs + t.outSrcPort + t.outDstPort);
+                    buf.putShort(up + UdpHeader.CHECKSUM_OFFSET, (short) (n == 0 ? 0xFFFF : n));
+                }
+                break;
+            }
+            case IpProtocol.ICMPV6: {
+                // Echo: the type changes and the pseudo-header leaves the sum (ICMPv4 has none).
+                int type6 = buf.get(up) & 0xFF;
+                int type4 = type6 == Icmpv6Header.ECHO_REQUEST ? Icmpv4Header.ECHO_REQUEST : Icmpv4Header.ECHO_REPLY;
+                int ck = buf.getShort(up + 2) & 0xFFFF;
+                int id4 = t.outSrcPort;
+                long removed = oldAddrs + Checksum.ofInt(end - up) + IpProtocol.ICMPV6 + (type6 << 8) + t.srcPort;
+                long added = (type4 << 8) + id4;
+                buf.put(up, (byte) type4);
+                buf.putShort(up + 4, (short) id4);
+                buf.putShort(up + 2, (short) Checksum.update(ck, removed, added));
+                break;
+            }
+            default:
+                // Other transports (stateless only) carry no checksum over the addresses that we know of.
+                break;
+        }
+    }
+
+    /**
+     * §5.2 and §5.3 (and RFC 6146 §3.4, §3.7): an ICMPv6 error becomes an ICMPv4 error whose inner packet is
+     * translated too, without state changes; the result is at most 576 bytes.
+     */
+    private void translateError(ByteBuffer buf, int off, int end, int up, int hop, int trafficClass,
+                                boolean decrementHopLimit) {
+        EngineConfig cfg = c.config;
+        Icmpv6Header icmp = c.icmp6;
+        icmp.wrap(buf, up);
+        int icmpLen = end - up;
+        Ipv6Header ip6 = c.ip6.wrap(buf, off);
+        long ph = ip6.pseudoHeader(IpProtocol.ICMPV6, icmpLen);
+        if (!Checksum.verify(buf, up, icmpLen, ph)) {
+            c.count(Counter.DROP_BAD_CHECKSUM);
+            return;
+        }
+        int mapped = IcmpMapping.error6to4(icmp.type(), icmp.code());
+        if (mapped < 0) {
+            c.count(Counter.DROP_UNTRANSLATABLE_ICMP);
+            return;
+        }
+        int type4 = IcmpMapping.type(mapped);
+        int code4 = IcmpMapping.code(mapped);
+        long outerSrcHi = ip6.sourceHi();
+        long outerSrcLo = ip6.sourceLo();
+
+        // The inner packet: what the IPv6 node received from us; RFC 4884 may bound it with a length attribute.
+        int in = up + IcmpHeader.LENGTH;
+        int innerEnd = end;
+        int extStart = -1;
+        int attr = 0;
+        if (icmp.type() == Icmpv6Header.DEST_UNREACHABLE || icmp.type() == Icmpv6Header.TIME_EXCEEDED) {
+            attr = icmp.lengthAttribute();
+            if (attr != 0) {
+                int orig = attr * 8;
+                if (orig < 128 || in + orig > end) {
+                    c.count(Counter.DROP_MALFORMED);
+                    return;
+                }
+                if (in + orig < end) {
+                    innerEnd = in + orig;
+                    extStart = innerEnd;
+                }
+            }
+        }
+        Ipv6Header inner = c.innerIp6.wrap(buf, in);
+        if (innerEnd - in < Ipv6Header.LENGTH || inner.version() != 6) {
+            c.count(Counter.DROP_MALFORMED);
+            return;
+        }
+        Ipv6Extensions iext = c.innerExt;
+        if (iext.parse(buf, in, innerEnd) != Ipv6Extensions.OK) {
+            c.count(Counter.DROP_MALFORMED);
+            return;
+        }
+        int iup = iext.upperOffset();
+        int iproto = iext.upperProtocol();
+        Tuple t = c.tuple;
+        t.reset();
+        t.errorLookup = true;
+        // Reversed: the inner packet flowed toward the IPv6 node; the error flows back.
+        t.src6Hi = inner.destinationHi();
+        t.src6Lo = inner.destinationLo();
+        t.dst6Hi = inner.sourceHi();
+        t.dst6Lo = inner.sourceLo();
+        boolean innerFirst = true;
+        if (iext.hasFragmentHeader()) {
+            Ipv6FragmentHeader fh = c.frag.wrap(buf, iext.fragmentOffset());
+            t.fragment = fh.moreFragments() || fh.fragmentOffset() != 0;
+            innerFirst = fh.fragmentOffset() == 0;
+            t.firstFragment = innerFirst;
+            t.fragmentId = fh.identification();
+        }
+        int innerIcmpType = -1;
+        switch (iproto) {
+            case IpProtocol.TCP:
+            case IpProtocol.UDP:
+                if (innerFirst && innerEnd - iup < 4) {
+                    c.count(Counter.DROP_MALFORMED);
+                    return;
+                }
+                t.protocol = iproto;
+                if (innerFirst) {
+                    t.srcPort = buf.getShort(iup + 2) & 0xFFFF;
+                    t.dstPort = buf.getShort(iup) & 0xFFFF;
+                }
+                break;
+            case IpProtocol.ICMPV6:
+                if (innerEnd - iup < IcmpHeader.LENGTH) {
+                    c.count(Counter.DROP_MALFORMED);
+                    return;
+                }
+                innerIcmpType = buf.get(iup) & 0xFF;
+                if (innerIcmpType != Icmpv6Header.ECHO_REQUEST && innerIcmpType != Icmpv6Header.ECHO_REPLY) {
+                    // §5.3: an error about an error, or about something we never translate.
+                    c.count(Counter.DROP_UNTRANSLATABLE_ICMP);
+                    return;
+                }
+                t.protocol = IpProtocol.ICMP;
+                t.icmpRequest = innerIcmpType == Icmpv6Header.ECHO_REPLY; // reversed
+                t.srcPort = buf.getShort(iup + 4) & 0xFFFF;
+                t.dstPort = t.srcPort;
+                break;
+            default:
+                if (!c.mapping.translatesOtherProtocols()) {
+                    c.count(Counter.DROP_UNSUPPORTED_PROTOCOL);
+                    return;
+                }
+                t.protocol = iproto;
+        }
+        if (c.mapping.map6to4(t) != AddressMapping.TRANSLATE) {
+            c.count(Counter.DROP_NO_SESSION);
+            return;
+        }
+        if (!c.mapping.errorSource6to4(outerSrcHi, outerSrcLo, t)) {
+            c.count(Counter.DROP_UNTRANSLATABLE_ICMP);
+            return;
+        }
+        int rest;
+        switch (icmp.type()) {
+            case Icmpv6Header.PACKET_TOO_BIG:
+                rest = IcmpMapping.ptbToFragNeeded(icmp.mtu() & 0xFFFFFFFFL,
+                        iext.hasFragmentHeader() ? 28 : 20, cfg.ipv4Mtu(), cfg.ipv6Mtu());
+                break;
+            case Icmpv6Header.PARAMETER_PROBLEM:
+                if (type4 == Icmpv4Header.PARAMETER_PROBLEM) {
+                    int p = IcmpMapping.pointer6to4(icmp.pointer());
+                    if (p < 0) {
+                        c.count(Counter.DROP_UNTRANSLATABLE_ICMP);
+                        return;
+                    }
+                    rest = p << 24;
+                } else {
+                    rest = 0;
+                }
+                break;
+            default:
+                rest = 0;
+        }
+
+        // Build: outer IPv4 | ICMPv4 | inner IPv4 | inner transport and data [| padding | RFC 4884 extension].
+        ByteBuffer out = c.scratch;
+        int o = XlatContext.HEADROOM;
+        int icmpOut = o + Ipv4Header.MIN_LENGTH;
+        int innerOut = icmpOut + IcmpHeader.LENGTH;
+        int innerPayloadOut = innerOut + Ipv4Header.MIN_LENGTH;
+        int limit = o + IcmpErrorOriginator.MAX_ICMPV4_ERROR;
+        int innerData = innerEnd - iup;
+        int extLen = extStart >= 0 ? end - extStart : 0;
+        int paddedInner = 0;
+        if (extLen > 0) {
+            paddedInner = Math.max(128, (Ipv4Header.MIN_LENGTH + innerData + 3) & ~3);
+            if (innerOut + paddedInner + extLen > limit) {
+                // Jool's choice, within §5.2's "SHOULD be truncated": keep the extension whole when it fits
+                // after the first 128 bytes, otherwise drop it.
+                paddedInner = Math.max(128, (limit - innerOut - extLen) & ~3);
+                if (innerOut + paddedInner + extLen > limit) {
+                    extLen = 0;
+                }
+            }
+        }
+        int copy = extLen > 0 ? Math.min(innerData, paddedInner - Ipv4Header.MIN_LENGTH)
+                : Math.min(innerData, limit - innerPayloadOut);
+        out.put(innerPayloadOut, buf, iup, copy);
+        int icmpEnd = innerPayloadOut + copy;
+        if (extLen > 0) {
+            int padEnd = innerOut + paddedInner;
+            for (int i = icmpEnd; i < padEnd; i++) {
+                out.put(i, (byte) 0);
+            }
+            out.put(padEnd, buf, extStart, extLen);
+            icmpEnd = padEnd + extLen;
+            rest |= (paddedInner / 4) << 16; // length attribute: the sixth octet, 32-bit words
+        }
+
+        // Inner header: reversed mapping, no hop-limit decrement (§5.3).
+        int innerPayloadLen6 = inner.payloadLength() - (iup - in - Ipv6Header.LENGTH);
+        int innerTotal = Ipv4Header.MIN_LENGTH + innerPayloadLen6;
+        int innerFlags;
+        int innerId;
+        if (iext.hasFragmentHeader()) {
+            Ipv6FragmentHeader fh = c.frag.wrap(buf, iext.fragmentOffset());
+            innerId = fh.identification() & 0xFFFF;
+            innerFlags = (fh.moreFragments() ? Ipv4Header.FLAG_MF : 0) | (fh.fragmentOffset() >>> 3);
+        } else {
+            innerId = 0;
+            innerFlags = innerTotal > DF_THRESHOLD ? Ipv4Header.FLAG_DF : 0;
+        }
+        int innerTc = cfg.copyTrafficClass() ? inner.trafficClass() : 0;
+        long oldAddrs = Checksum.ofLong(inner.sourceHi()) + Checksum.ofLong(inner.sourceLo())
+                + Checksum.ofLong(inner.destinationHi()) + Checksum.ofLong(inner.destinationLo());
+        int innerHop = inner.hopLimit();
+        c.innerIp4.wrap(out, innerOut).write(innerTc, innerTotal, innerId, innerFlags, innerHop,
+                iproto == IpProtocol.ICMPV6 ? IpProtocol.ICMP : iproto, t.out4Dst, t.out4Src);
+        if (innerFirst) {
+            long newAddrs = Checksum.ofInt(t.out4Dst) + Checksum.ofInt(t.out4Src);
+            rewriteInnerTransport(out, innerPayloadOut, copy, iproto, innerIcmpType, innerPayloadLen6, t,
+                    oldAddrs, newAddrs);
+        }
+
+        int icmpLenOut = icmpEnd - icmpOut;
+        out.put(icmpOut, (byte) type4).put(icmpOut + 1, (byte) code4).putShort(icmpOut + 2, (short) 0)
+                .putInt(icmpOut + 4, rest);
+        out.putShort(icmpOut + 2, (short) Checksum.compute(out, icmpOut, icmpLenOut));
+        int total = Ipv4Header.MIN_LENGTH + icmpLenOut;
+        c.ip4.wrap(out, o).write(trafficClass, total, c.nextIpv4Id(), 0, decrementHopLimit ? hop - 1 : hop,
+                IpProtocol.ICMP, t.errorSource4, t.out4Dst);
+        c.count(Counter.ICMP_ERRORS_TRANSLATED);
+        c.emit(Side.IPV4, out, o, total);
+    }
+
+    /** The inner packet's ports (reversed) and checksum; the checksum field may be cut off by truncation. */
+    private static void rewriteInnerTransport(ByteBuffer out, int p, int avail, int proto, int icmpType,
+                                              int upperLen, Tuple t, long oldAddrs, long newAddrs) {
+        int newSrcPort = t.outDstPort;
+        int newDstPort = t.outSrcPort;
+        switch (proto) {
+            case IpProtocol.TCP:
+            case IpProtocol.UDP: {
+                int oldSrc = out.getShort(p) & 0xFFFF;
+                int oldDst = out.getShort(p + 2) & 0xFFFF;
+                out.putShort(p, (short) newSrcPort).putShort(p + 2, (short) newDstPort);
+                int ckOff = proto == IpProtocol.TCP ? TcpHeader.CHECKSUM_OFFSET : UdpHeader.CHECKSUM_OFFSET;
+                if (avail >= ckOff + 2) {
+                    int ck = out.getShort(p + ckOff) & 0xFFFF;
+                    if (proto == IpProtocol.TCP || ck != 0) {
+                        int n = Checksum.update(ck, oldAddrs + oldSrc + oldDst, newAddrs + newSrcPort + newDstPort);
+                        out.putShort(p + ckOff, (short) (proto == IpProtocol.UDP && n == 0 ? 0xFFFF : n));
+                    }
+                }
+                break;
+            }
+            case IpProtocol.ICMPV6: {
+                int type4 = icmpType == Icmpv6Header.ECHO_REQUEST ? Icmpv4Header.ECHO_REQUEST : Icmpv4Header.ECHO_REPLY;
+                int oldId = out.getShort(p + 4) & 0xFFFF;
+                int ck = out.getShort(p + 2) & 0xFFFF;
+                long removed = oldAddrs + Checksum.ofInt(upperLen) + IpProtocol.ICMPV6 + (icmpType << 8) + oldId;
+                long added = (type4 << 8) + newSrcPort;
+                out.put(p, (byte) type4);
+                out.putShort(p + 4, (short) newSrcPort);
+                out.putShort(p + 2, (short) Checksum.update(ck, removed, added));
+                break;
+            }
+            default:
+                break;
+        }
+    }
+}

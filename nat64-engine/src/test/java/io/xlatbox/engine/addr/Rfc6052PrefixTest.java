@@ -1,0 +1,95 @@
+package io.xlatbox.engine.addr;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class Rfc6052PrefixTest {
+    /** RFC 6052 §2.4, Table 1: 192.0.2.33 under each prefix length, and Table 2's Well-Known Prefix. */
+    @ParameterizedTest
+    @CsvSource({
+        "2001:db8::/32,           2001:db8:c000:221::",
+        "2001:db8:100::/40,       2001:db8:1c0:2:21::",
+        "2001:db8:122::/48,       2001:db8:122:c000:2:2100::",
+        "2001:db8:122:300::/56,   2001:db8:122:3c0:0:221::",
+        "2001:db8:122:344::/64,   2001:db8:122:344:c0:2:2100:0",
+        "2001:db8:122:344::/96,   2001:db8:122:344::192.0.2.33",
+        "64:ff9b::/96,            64:ff9b::192.0.2.33",
+    })
+    void table1(String prefix, String expected) {
+        Rfc6052Prefix p = Rfc6052Prefix.parse(prefix);
+        int v4 = Ipv4Address.parse("192.0.2.33");
+        long[] e = Ipv6Address.parse(expected);
+        assertEquals(Ipv6Address.format(e[0], e[1]), Ipv6Address.format(p.embedHi(v4), p.embedLo(v4)));
+        assertTrue(p.contains(e[0], e[1]));
+        assertEquals(v4, p.extract(e[0], e[1]));
+    }
+
+    @Test
+    void roundTripEveryLength() {
+        for (String s : new String[] {"2001:db8::/32", "2001:db8:100::/40", "2001:db8:122::/48",
+            "2001:db8:122:300::/56", "2001:db8:122:344::/64", "2001:db8:122:344::/96"}) {
+            Rfc6052Prefix p = Rfc6052Prefix.parse(s);
+            for (int v4 : new int[] {0, -1, 0x01020304, 0xC0000221, 0x7F000001}) {
+                assertEquals(v4, p.extract(p.embedHi(v4), p.embedLo(v4)), s);
+                assertTrue(p.contains(p.embedHi(v4), p.embedLo(v4)));
+                assertEquals(0, p.embedLo(v4) >>> 56, "u octet must stay zero for " + s);
+            }
+        }
+    }
+
+    @Test
+    void illegalLengthIsRejectedWithAClearMessage() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Rfc6052Prefix.parse("2001:db8::/33"));
+        assertTrue(e.getMessage().contains("/32, /40, /48, /56, /64 or /96"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Rfc6052Prefix.parse("2001:db8::/128"));
+        assertThrows(IllegalArgumentException.class, () -> Rfc6052Prefix.parse("2001:db8::"));
+    }
+
+    @Test
+    void uOctetMustBeZero() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Rfc6052Prefix.parse("2001:db8:0:0:100::/96"));
+        assertTrue(e.getMessage().contains("'u' octet"), e.getMessage());
+    }
+
+    @Test
+    void hostBitsAreRejectedWithASuggestion() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Rfc6052Prefix.parse("2001:db8::1/32"));
+        assertTrue(e.getMessage().contains("did you mean 2001:db8::/32"), e.getMessage());
+    }
+
+    @Test
+    void wellKnown() {
+        assertTrue(Rfc6052Prefix.parse("64:ff9b::/96").isWellKnown());
+        assertFalse(Rfc6052Prefix.parse("64:ff9b:1::/96").isWellKnown());
+    }
+
+    @Test
+    void nonGlobal() {
+        assertTrue(SpecialIpv4.isNonGlobal(Ipv4Address.parse("10.1.2.3")));
+        assertTrue(SpecialIpv4.isNonGlobal(Ipv4Address.parse("192.168.1.1")));
+        assertTrue(SpecialIpv4.isNonGlobal(Ipv4Address.parse("100.64.0.1")));
+        assertTrue(SpecialIpv4.isNonGlobal(Ipv4Address.parse("192.0.0.170")));
+        assertFalse(SpecialIpv4.isNonGlobal(Ipv4Address.parse("192.0.0.9")));
+        assertFalse(SpecialIpv4.isNonGlobal(Ipv4Address.parse("8.8.8.8")));
+    }
+
+    @Test
+    void formatting() {
+        long[] a = Ipv6Address.parse("2001:0db8:0000:0000:0001:0000:0000:0001");
+        assertEquals("2001:db8::1:0:0:1", Ipv6Address.format(a[0], a[1]));
+        long[] z = Ipv6Address.parse("::");
+        assertEquals("::", Ipv6Address.format(z[0], z[1]));
+        assertThrows(IllegalArgumentException.class, () -> Ipv6Address.parse("example.com"));
+        assertThrows(IllegalArgumentException.class, () -> Ipv4Address.parse("1.2.3.256"));
+        assertThrows(IllegalArgumentException.class, () -> Ipv4Address.parse("01.2.3.4"));
+    }
+}
