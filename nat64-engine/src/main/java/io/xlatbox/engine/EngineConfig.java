@@ -27,6 +27,8 @@ public final class EngineConfig {
     public static final Duration TCP_INCOMING_SYN_MIN = Duration.ofSeconds(6);
     /** RFC 6146 §4: FRAGMENT_MIN, at least 2 seconds. */
     public static final Duration FRAGMENT_MIN = Duration.ofSeconds(2);
+    /** Most static BIB entries; the BIB keeps room for this many beside the dynamic ones. */
+    public static final int MAX_STATIC_BIB = 4096;
 
     private final Rfc6052Prefix pool6;
     private final List<Pool4Entry> pool4;
@@ -343,6 +345,9 @@ public final class EngineConfig {
         }
 
         private void validateStaticBib(List<FieldError> errors) {
+            if (staticBib.size() > MAX_STATIC_BIB) {
+                errors.add(new FieldError("staticBib", "at most " + MAX_STATIC_BIB + " entries"));
+            }
             for (int i = 0; i < staticBib.size(); i++) {
                 StaticBibEntry e = staticBib.get(i);
                 String p = "staticBib[" + i + "]";

@@ -175,10 +175,9 @@ public final class Translator {
     /** Swaps in a new configuration; returns the number of sessions the change dropped. Same thread as process. */
     public int apply(EngineConfig next) {
         ctx.now = clock.millis();
-        int dropped = nat64 != null ? nat64.apply(next) : 0;
         config = next;
         ctx.config = next;
-        return dropped;
+        return nat64 != null ? nat64.apply(next) : 0;
     }
 
     /** How many sessions {@link #apply} would drop for this configuration. */

@@ -21,14 +21,32 @@ public final class SpecialIpv4 {
         Ipv4Prefix.parse("203.0.113.0/24"),   // TEST-NET-3
         Ipv4Prefix.parse("240.0.0.0/4"),      // reserved, including limited broadcast
     };
+    private static final Ipv4Prefix[] DOCUMENTATION = {
+        Ipv4Prefix.parse("192.0.2.0/24"), Ipv4Prefix.parse("198.51.100.0/24"), Ipv4Prefix.parse("203.0.113.0/24")};
     /** Entries of 192.0.0.0/24 that RFC 7723 and RFC 8155 register as globally reachable. */
     private static final int[] GLOBAL_EXCEPTIONS = {Ipv4Address.parse("192.0.0.9"), Ipv4Address.parse("192.0.0.10")};
 
     private SpecialIpv4() {
     }
 
+    /** First octets under which some non-global prefix lies: most addresses are decided by one array read. */
+    private static final boolean[] SUSPECT_FIRST_OCTET = new boolean[256];
+
+    static {
+        for (Ipv4Prefix p : NON_GLOBAL) {
+            int first = p.first() >>> 24;
+            int last = p.last() >>> 24;
+            for (int o = first; o <= last; o++) {
+                SUSPECT_FIRST_OCTET[o] = true;
+            }
+        }
+    }
+
     /** Not globally reachable per RFC 6890. Multicast is reported separately by {@link #isMulticast}. */
     public static boolean isNonGlobal(int a) {
+        if (!SUSPECT_FIRST_OCTET[a >>> 24]) {
+            return false;
+        }
         for (int e : GLOBAL_EXCEPTIONS) {
             if (a == e) {
                 return false;
@@ -44,7 +62,12 @@ public final class SpecialIpv4 {
 
     /** RFC 5737 documentation ranges (TEST-NET-1, -2, -3): they appear only in examples, labs and test vectors. */
     public static boolean isDocumentation(int a) {
-        return NON_GLOBAL[7].contains(a) || NON_GLOBAL[10].contains(a) || NON_GLOBAL[11].contains(a);
+        for (Ipv4Prefix p : DOCUMENTATION) {
+            if (p.contains(a)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static boolean isMulticast(int a) {

@@ -31,6 +31,9 @@ public final class FragmentTracker {
     private final long[] pendExpires;
     private int pendCount;
 
+    /** Room before each held fragment, so that translating it in place never reaches into its neighbour. */
+    private static final int HEADROOM = 64;
+
     FragmentTracker(int capacity, int slotSize) {
         int cap = Math.max(1, capacity);
         index = new HashIndex(cap);
@@ -45,7 +48,7 @@ public final class FragmentTracker {
             fifo[i] = i;
         }
         this.slotSize = slotSize;
-        pending = ByteBuffer.allocateDirect(cap * slotSize);
+        pending = ByteBuffer.allocateDirect(cap * (slotSize + HEADROOM));
         pendLen = new int[cap];
         pa = new long[cap];
         pb = new long[cap];
@@ -69,11 +72,11 @@ public final class FragmentTracker {
             ka[id] = a;
             kb[id] = b;
             kc[id] = c;
+            expires[id] = expiresAt; // kept on a repeated first fragment, so the ring stays in deadline order
             index.put(a, b, c, id);
         }
         valHi[id] = hi;
         valLo[id] = lo;
-        expires[id] = expiresAt;
     }
 
     /** The entry for a packet identity, or -1. */
@@ -99,7 +102,7 @@ public final class FragmentTracker {
         }
         for (int i = 0; i < pendLen.length; i++) {
             if (pendLen[i] == 0) {
-                pending.put(i * slotSize, src, off, len);
+                pending.put(heldOffset(i), src, off, len);
                 pendLen[i] = len;
                 pa[i] = a;
                 pb[i] = b;
@@ -126,7 +129,7 @@ public final class FragmentTracker {
     }
 
     public ByteBuffer heldBuffer() { return pending; }
-    public int heldOffset(int slot) { return slot * slotSize; }
+    public int heldOffset(int slot) { return slot * (slotSize + HEADROOM) + HEADROOM; }
     public int heldLength(int slot) { return pendLen[slot]; }
 
     public void release(int slot) {

@@ -213,7 +213,9 @@ final class Pool4Allocator {
 
     /** A free port of address i within [lo, hi] and its entries' ranges, of the given parity (-1: any). */
     private static int findIn(ProtocolPool p, int i, int lo, int hi, int parity, int spread) {
-        for (int r = 0; r < p.rangeMin[i].length; r++) {
+        int ranges = p.rangeMin[i].length;
+        for (int k = 0; k < ranges; k++) {
+            int r = Math.floorMod(spread + k, ranges);
             int a = Math.max(lo, p.rangeMin[i][r]);
             int b = Math.min(hi, p.rangeMax[i][r]);
             if (a > b) {

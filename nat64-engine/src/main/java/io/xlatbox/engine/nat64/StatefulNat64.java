@@ -54,7 +54,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
 
     public StatefulNat64(EngineConfig config) {
         int cap = config.maxSessions();
-        bibs = new BibTable(cap + config.staticBib().size());
+        bibs = new BibTable(cap + EngineConfig.MAX_STATIC_BIB);
         sessions = new SessionTable(cap);
         hosts = new HostTable(cap);
         adf = new HashIndex(cap);
@@ -94,11 +94,8 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     public int map6to4(Tuple t) {
         EngineConfig c = ctx.config;
         Rfc6052Prefix pool6 = c.pool6();
-        if (!pool6.contains(t.dst6Hi, t.dst6Lo)) {
-            return drop(t, Counter.DROP_NOT_POOL6);
-        }
-        if (pool6.contains(t.src6Hi, t.src6Lo)) {
-            return drop(t, Counter.DROP_HAIRPIN_LOOP); // §3.5: a source in Pref64 would loop
+        if (admitError6(t) != TRANSLATE) {
+            return DROP;
         }
         int z = pool6.extract(t.dst6Hi, t.dst6Lo);
         if (!embeddable(c, z)) {
@@ -107,15 +104,15 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         t.out4Dst = z;
         int p = protoIndex(t.protocol);
         if (t.fragment && !t.firstFragment) {
+            if (t.errorLookup) { // the quoted packet is a later fragment: no ports to find its session by
+                return drop(t, Counter.DROP_NO_SESSION);
+            }
             // §3.4: a later fragment takes the translation of its packet's first fragment.
             long kc = (long) t.fragmentId << 32 | (z & 0xFFFFFFFFL);
             int e = frags64.find(t.src6Hi, t.src6Lo, kc);
             if (e >= 0) {
                 t.out4Src = (int) frags64.valueLo(e);
                 return TRANSLATE;
-            }
-            if (t.errorLookup) {
-                return drop(t, Counter.DROP_NO_SESSION);
             }
             if (frags64.hold(t.src6Hi, t.src6Lo, kc, t.packet, t.packetOffset, t.packetLength,
                     ctx.now + c.fragmentTimeout().toMillis())) {
@@ -138,6 +135,19 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
                     ctx.now + c.fragmentTimeout().toMillis());
         }
         return v;
+    }
+
+    /** §3.5: only packets to Pref64 are ours, and one from Pref64 would loop. Errors are checked on the outside. */
+    @Override
+    public int admitError6(Tuple t) {
+        Rfc6052Prefix pool6 = ctx.config.pool6();
+        if (!pool6.contains(t.dst6Hi, t.dst6Lo)) {
+            return drop(t, Counter.DROP_NOT_POOL6);
+        }
+        if (pool6.contains(t.src6Hi, t.src6Lo)) {
+            return drop(t, Counter.DROP_HAIRPIN_LOOP);
+        }
+        return TRANSLATE;
     }
 
     /** §3.5.1 (UDP) and §3.5.3 (ICMP query) from the IPv6 side. */
@@ -376,6 +386,9 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         t.out6SrcLo = pool6.embedLo(z);
         int p = protoIndex(t.protocol);
         if (t.fragment && !t.firstFragment) {
+            if (t.errorLookup) {
+                return drop(t, Counter.DROP_NO_SESSION);
+            }
             long ka = (long) t.src4 << 32 | (t.dst4 & 0xFFFFFFFFL);
             long kb = (long) t.fragmentId << 8 | t.protocol;
             int e = frags46.find(ka, kb, 0);
@@ -383,9 +396,6 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
                 t.out6DstHi = frags46.valueHi(e);
                 t.out6DstLo = frags46.valueLo(e);
                 return TRANSLATE;
-            }
-            if (t.errorLookup) {
-                return drop(t, Counter.DROP_NO_SESSION);
             }
             if (!isLocal4(t.dst4)) {
                 return drop(t, Counter.DROP_NOT_POOL4);
@@ -764,12 +774,10 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
      */
     public void expire(long now) {
         wheel.advance(now, this);
-        for (int slot = syns.due(now); slot >= 0; slot = syns.due(now)) {
-            if (syns.session(slot) < 0) {
-                ctx.count(Counter.DROP_SYN_TIMEOUT);
-                errors.toIpv4(syns.buffer(), syns.offset(slot), syns.length(slot), Icmpv4Header.DEST_UNREACHABLE,
-                        Icmpv4Header.CODE_PORT_UNREACHABLE, 0);
-            }
+        for (int slot = syns.dueUnbound(now); slot >= 0; slot = syns.dueUnbound(now)) {
+            ctx.count(Counter.DROP_SYN_TIMEOUT);
+            errors.toIpv4(syns.buffer(), syns.offset(slot), syns.length(slot), Icmpv4Header.DEST_UNREACHABLE,
+                    Icmpv4Header.CODE_PORT_UNREACHABLE, 0);
             syns.remove(slot);
         }
         int dropped = frags64.expire(now) + frags46.expire(now);
@@ -801,8 +809,10 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
                     || bibs.find4(p, e.ipv4Address(), e.ipv4Port()) >= 0) {
                 continue;
             }
-            bibs.add(p, e.ipv6Hi(), e.ipv6Lo(), e.ipv6Port(), e.ipv4Address(), e.ipv4Port(), true, -1);
-            pool4.reserve(p, e.ipv4Address(), e.ipv4Port());
+            // Room is reserved: dynamic entries never outnumber sessions, static ones never exceed MAX_STATIC_BIB.
+            if (bibs.add(p, e.ipv6Hi(), e.ipv6Lo(), e.ipv6Port(), e.ipv4Address(), e.ipv4Port(), true, -1) >= 0) {
+                pool4.reserve(p, e.ipv4Address(), e.ipv4Port());
+            }
         }
     }
 

@@ -95,13 +95,16 @@ final class SynStore {
         return -1;
     }
 
-    /** The first slot whose deadline has passed, or -1. */
-    int due(long now) {
+    /**
+     * The first BIB-less slot whose deadline has passed, or -1. A SYN held for a session expires with that session's
+     * timer instead.
+     */
+    int dueUnbound(long now) {
         if (used == 0) {
             return -1;
         }
         for (int i = 0; i < length.length; i++) {
-            if (length[i] != 0 && deadline[i] <= now) {
+            if (length[i] != 0 && session[i] < 0 && deadline[i] <= now) {
                 return i;
             }
         }

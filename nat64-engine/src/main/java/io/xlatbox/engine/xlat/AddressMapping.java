@@ -20,6 +20,13 @@ public interface AddressMapping {
     int map4to6(Tuple t);
 
     /**
+     * Whether an ICMPv6 error, whose outer addresses are in the incoming IPv6 fields of {@code t}, is one this
+     * mapping translates at all; its inner packet is mapped afterwards. Returns {@link #TRANSLATE} or
+     * {@link #DROP} with {@link Tuple#drop} set.
+     */
+    int admitError6(Tuple t);
+
+    /**
      * The IPv4 source of a translated ICMPv6 error sent by {@code hi:lo}, given that the error's inner packet
      * mapped as {@code t} says; sets {@link Tuple#errorSource4}, or returns false to drop the error.
      */

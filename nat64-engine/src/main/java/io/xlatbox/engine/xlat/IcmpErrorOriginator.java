@@ -27,30 +27,31 @@ public final class IcmpErrorOriginator {
     private final Ipv4Header ip4 = new Ipv4Header();
     private final Ipv6Header ip6 = new Ipv6Header();
     private final Ipv6Extensions ext = new Ipv6Extensions();
-    private long tokens;
+    private long milliTokens;
     private long lastRefill;
 
     public IcmpErrorOriginator(XlatContext c) {
         this.c = c;
     }
 
-    /** Token bucket: a burst of one tenth of a second's allowance, refilled continuously. */
+    /**
+     * Token bucket counted in thousandths of a token, so that any rate refills exactly: a burst of one tenth of a
+     * second's allowance (at least 10), refilled continuously.
+     */
     private boolean allowed() {
-        int rate = c.config.icmpErrorsPerSecond();
+        long rate = c.config.icmpErrorsPerSecond();
         if (rate == 0) {
             return true;
         }
-        long burst = Math.max(10, rate / 10);
-        long elapsed = c.now - lastRefill;
-        if (elapsed > 0) {
-            tokens = Math.min(burst, tokens + elapsed * rate / 1000);
-            lastRefill = c.now;
-        }
-        if (tokens <= 0) {
+        long burst = Math.max(10, rate / 10) * 1000;
+        long elapsed = Math.min(1000, Math.max(0, c.now - lastRefill));
+        lastRefill = c.now;
+        milliTokens = Math.min(burst, milliTokens + elapsed * rate);
+        if (milliTokens < 1000) {
             c.count(Counter.DROP_ICMP_RATE_LIMITED);
             return false;
         }
-        tokens--;
+        milliTokens -= 1000;
         return true;
     }
 

@@ -43,6 +43,15 @@ public final class StatelessMapping implements AddressMapping {
     }
 
     @Override
+    public int admitError6(Tuple t) {
+        if (!prefix.contains(t.dst6Hi, t.dst6Lo)) {
+            t.drop = Counter.DROP_NOT_POOL6;
+            return DROP;
+        }
+        return TRANSLATE;
+    }
+
+    @Override
     public boolean errorSource6to4(long hi, long lo, Tuple t) {
         t.errorSource4 = prefix.contains(hi, lo) ? prefix.extract(hi, lo) : fallbackIpv4;
         return true;

@@ -234,48 +234,23 @@ public final class Translate4to6 {
         return false;
     }
 
-    /** §4.5 (and RFC 6146 §3.7): ports or identifier rewritten, checksum updated for the IPv6 pseudo-header. */
-    private void rewriteTransport(ByteBuffer buf, int up, int end, int proto, Tuple t) {
-        long oldAddrs = Checksum.ofInt(t.src4) + Checksum.ofInt(t.dst4);
-        long newAddrs = Checksum.ofLong(t.out6SrcHi) + Checksum.ofLong(t.out6SrcLo) + Checksum.ofLong(t.out6DstHi)
-                + Checksum.ofLong(t.out6DstLo);
-        switch (proto) {
-            case IpProtocol.TCP: {
-                int ck = buf.getShort(up + TcpHeader.CHECKSUM_OFFSET) & 0xFFFF;
-                buf.putShort(up, (short) t.outSrcPort).putShort(up + 2, (short) t.outDstPort);
-                buf.putShort(up + TcpHeader.CHECKSUM_OFFSET, (short) Checksum.update(ck,
-                        oldAddrs + t.srcPort + t.dstPort, newAddrs + t.outSrcPort + t.outDstPort));
-                break;
-            }
-            case IpProtocol.UDP: {
-                int ck = buf.getShort(up + UdpHeader.CHECKSUM_OFFSET) & 0xFFFF;
-                buf.putShort(up, (short) t.outSrcPort).putShort(up + 2, (short) t.outDstPort);
-                int n;
-                if (ck == 0) {
-                    // §4.5: IPv6 requires a UDP checksum; an unfragmented datagram lets us compute it.
-                    long ph = Checksum.pseudoHeader6(t.out6SrcHi, t.out6SrcLo, t.out6DstHi, t.out6DstLo,
-                            IpProtocol.UDP, end - up);
-                    n = Checksum.finish(Checksum.add(buf, up, end - up, ph));
-                } else {
-                    n = Checksum.update(ck, oldAddrs + t.srcPort + t.dstPort, newAddrs + t.outSrcPort + t.outDstPort);
-                }
-                buf.putShort(up + UdpHeader.CHECKSUM_OFFSET, (short) (n == 0 ? 0xFFFF : n));
-                break;
-            }
-            case IpProtocol.ICMP: {
-                int type4 = buf.get(up) & 0xFF;
-                int type6 = type4 == Icmpv4Header.ECHO_REQUEST ? Icmpv6Header.ECHO_REQUEST : Icmpv6Header.ECHO_REPLY;
-                int ck = buf.getShort(up + 2) & 0xFFFF;
-                int oldId = buf.getShort(up + 4) & 0xFFFF;
-                long removed = (type4 << 8) + oldId;
-                long added = (type6 << 8) + t.outDstPort + newAddrs + Checksum.ofInt(end - up) + IpProtocol.ICMPV6;
-                buf.put(up, (byte) type6);
-                buf.putShort(up + 4, (short) t.outDstPort);
-                buf.putShort(up + 2, (short) Checksum.update(ck, removed, added));
-                break;
-            }
-            default:
-                break;
+    /** §4.5 (and RFC 6146 §3.7): ports or identifier rewritten, checksum moved to the IPv6 pseudo-header. */
+    private static void rewriteTransport(ByteBuffer buf, int up, int end, int proto, Tuple t) {
+        long old = TransportRewrite.addresses4(t.src4, t.dst4);
+        long now = TransportRewrite.addresses6(t.out6SrcHi, t.out6SrcLo, t.out6DstHi, t.out6DstLo);
+        if (proto == IpProtocol.UDP && buf.getShort(up + UdpHeader.CHECKSUM_OFFSET) == 0) {
+            // §4.5: IPv6 requires a UDP checksum; an unfragmented datagram lets us compute it.
+            buf.putShort(up, (short) t.outSrcPort).putShort(up + 2, (short) t.outDstPort);
+            int n = Checksum.finish(Checksum.add(buf, up, end - up,
+                    now + Checksum.ofInt(end - up) + IpProtocol.UDP));
+            buf.putShort(up + UdpHeader.CHECKSUM_OFFSET, (short) (n == 0 ? 0xFFFF : n));
+        } else if (proto == IpProtocol.ICMP) {
+            int type6 = (buf.get(up) & 0xFF) == Icmpv4Header.ECHO_REQUEST ? Icmpv6Header.ECHO_REQUEST
+                    : Icmpv6Header.ECHO_REPLY;
+            TransportRewrite.apply(buf, up, end - up, proto, type6, 0, TransportRewrite.icmpv6Pseudo(now, end - up),
+                    t.outDstPort, t.outSrcPort);
+        } else {
+            TransportRewrite.apply(buf, up, end - up, proto, 0, old, now, t.outSrcPort, t.outDstPort);
         }
     }
 
@@ -413,37 +388,16 @@ public final class Translate4to6 {
         int innerOut = icmpOut + IcmpHeader.LENGTH;
         int innerHeaders = Ipv6Header.LENGTH + (innerFragment ? Ipv6FragmentHeader.LENGTH : 0);
         int innerPayloadOut = innerOut + innerHeaders;
-        int limit = o + IcmpErrorOriginator.MAX_ICMPV6_ERROR;
-        int innerData = innerEnd - iup;
-        int extLen = extStart >= 0 ? end - extStart : 0;
-        int paddedInner = 0;
-        if (extLen > 0) {
-            paddedInner = Math.max(128, (innerHeaders + innerData + 7) & ~7);
-            if (innerOut + paddedInner + extLen > limit) {
-                paddedInner = Math.max(128, (limit - innerOut - extLen) & ~7);
-                if (innerOut + paddedInner + extLen > limit) {
-                    extLen = 0;
-                }
-            }
-        }
-        int copy = extLen > 0 ? Math.min(innerData, paddedInner - innerHeaders)
-                : Math.min(innerData, limit - innerPayloadOut);
-        out.put(innerPayloadOut, buf, iup, copy);
-        int icmpEnd = innerPayloadOut + copy;
-        if (extLen > 0) {
-            int padEnd = innerOut + paddedInner;
-            for (int i = icmpEnd; i < padEnd; i++) {
-                out.put(i, (byte) 0);
-            }
-            out.put(padEnd, buf, extStart, extLen);
-            icmpEnd = padEnd + extLen;
-            rest |= (paddedInner / 8) << 24; // length attribute: the fifth octet, 64-bit words
-        }
+        ErrorPayload layout = c.errorPayload;
+        layout.build(out, innerOut, innerHeaders, o + IcmpErrorOriginator.MAX_ICMPV6_ERROR, 8, buf, iup,
+                innerEnd - iup, extStart, extStart >= 0 ? end - extStart : 0);
+        rest |= layout.lengthAttribute << 24; // the fifth octet, in 64-bit words
+        int icmpEnd = layout.end;
 
         int innerNext = iproto == IpProtocol.ICMP ? IpProtocol.ICMPV6 : iproto;
         int innerPayloadLen = innerTotal - iihl;
         int innerTos = cfg.copyTrafficClass() ? inner.tos() : 0;
-        long oldAddrs = Checksum.ofInt(inner.source()) + Checksum.ofInt(inner.destination());
+        long oldAddrs = TransportRewrite.addresses4(inner.source(), inner.destination());
         c.innerIp6.wrap(out, innerOut).write(innerTos, 0,
                 innerPayloadLen + (innerFragment ? Ipv6FragmentHeader.LENGTH : 0),
                 innerFragment ? IpProtocol.IPV6_FRAG : innerNext, inner.ttl(),
@@ -453,10 +407,16 @@ public final class Translate4to6 {
                     (iflags & Ipv4Header.FLAG_MF) != 0, inner.identification());
         }
         if (innerFirst) {
-            long newAddrs = Checksum.ofLong(t.out6DstHi) + Checksum.ofLong(t.out6DstLo)
-                    + Checksum.ofLong(t.out6SrcHi) + Checksum.ofLong(t.out6SrcLo);
-            rewriteInnerTransport(out, innerPayloadOut, copy, iproto, innerIcmpType, innerPayloadLen, t, oldAddrs,
-                    newAddrs);
+            long now = TransportRewrite.addresses6(t.out6DstHi, t.out6DstLo, t.out6SrcHi, t.out6SrcLo);
+            if (iproto == IpProtocol.ICMP) {
+                int echo6 = innerIcmpType == Icmpv4Header.ECHO_REQUEST ? Icmpv6Header.ECHO_REQUEST
+                        : Icmpv6Header.ECHO_REPLY;
+                TransportRewrite.apply(out, innerPayloadOut, layout.copied, iproto, echo6, 0,
+                        TransportRewrite.icmpv6Pseudo(now, innerPayloadLen), t.outDstPort, t.outSrcPort);
+            } else {
+                TransportRewrite.apply(out, innerPayloadOut, layout.copied, iproto, 0, oldAddrs, now, t.outDstPort,
+                        t.outSrcPort);
+            }
         }
 
         int icmpLenOut = icmpEnd - icmpOut;
@@ -469,41 +429,5 @@ public final class Translate4to6 {
                 t.errorSource6Hi, t.errorSource6Lo, t.out6DstHi, t.out6DstLo);
         c.count(Counter.ICMP_ERRORS_TRANSLATED);
         c.emit(Side.IPV6, out, o, Ipv6Header.LENGTH + icmpLenOut);
-    }
-
-    private static void rewriteInnerTransport(ByteBuffer out, int p, int avail, int proto, int icmpType,
-                                              int upperLen, Tuple t, long oldAddrs, long newAddrs) {
-        int newSrcPort = t.outDstPort;
-        int newDstPort = t.outSrcPort;
-        switch (proto) {
-            case IpProtocol.TCP:
-            case IpProtocol.UDP: {
-                int oldSrc = out.getShort(p) & 0xFFFF;
-                int oldDst = out.getShort(p + 2) & 0xFFFF;
-                out.putShort(p, (short) newSrcPort).putShort(p + 2, (short) newDstPort);
-                int ckOff = proto == IpProtocol.TCP ? TcpHeader.CHECKSUM_OFFSET : UdpHeader.CHECKSUM_OFFSET;
-                if (avail >= ckOff + 2) {
-                    int ck = out.getShort(p + ckOff) & 0xFFFF;
-                    if (proto == IpProtocol.TCP || ck != 0) {
-                        int n = Checksum.update(ck, oldAddrs + oldSrc + oldDst, newAddrs + newSrcPort + newDstPort);
-                        out.putShort(p + ckOff, (short) (proto == IpProtocol.UDP && n == 0 ? 0xFFFF : n));
-                    }
-                }
-                break;
-            }
-            case IpProtocol.ICMP: {
-                int type6 = icmpType == Icmpv4Header.ECHO_REQUEST ? Icmpv6Header.ECHO_REQUEST : Icmpv6Header.ECHO_REPLY;
-                int oldId = out.getShort(p + 4) & 0xFFFF;
-                int ck = out.getShort(p + 2) & 0xFFFF;
-                long removed = (icmpType << 8) + oldId;
-                long added = (type6 << 8) + newSrcPort + newAddrs + Checksum.ofInt(upperLen) + IpProtocol.ICMPV6;
-                out.put(p, (byte) type6);
-                out.putShort(p + 4, (short) newSrcPort);
-                out.putShort(p + 2, (short) Checksum.update(ck, removed, added));
-                break;
-            }
-            default:
-                break;
-        }
     }
 }

@@ -199,46 +199,17 @@ public final class Translate6to4 {
         }
     }
 
-    /** §5.5 (and RFC 6146 §3.7): ports or identifier rewritten, checksum updated for the new pseudo-header. */
-    private void rewriteTransport(ByteBuffer buf, int up, int end, int proto, Tuple t) {
-        long oldAddrs = Checksum.ofLong(t.src6Hi) + Checksum.ofLong(t.src6Lo) + Checksum.ofLong(t.dst6Hi)
-                + Checksum.ofLong(t.dst6Lo);
-        long newAddrs = Checksum.ofInt(t.out4Src) + Checksum.ofInt(t.out4Dst);
-        switch (proto) {
-            case IpProtocol.TCP: {
-                int ck = buf.getShort(up + TcpHeader.CHECKSUM_OFFSET) & 0xFFFF;
-                long removed = oldAddrs + t.srcPort + t.dstPort;
-                long added = newAddrs + t.outSrcPort + t.outDstPort;
-                buf.putShort(up, (short) t.outSrcPort).putShort(up + 2, (short) t.outDstPort);
-                buf.putShort(up + TcpHeader.CHECKSUM_OFFSET, (short) Checksum.update(ck, removed, added));
-                break;
-            }
-            case IpProtocol.UDP: {
-                int ck = buf.getShort(up + UdpHeader.CHECKSUM_OFFSET) & 0xFFFF;
-                buf.putShort(up, (short) t.outSrcPort).putShort(up + 2, (short) t.outDstPort);
-                if (ck != 0) { // a zero (RFC 6935 tunnel) checksum stays "no checksum", which IPv4 allows
-                    int n = Checksum.update(ck, oldAddrs + t.srcPort + t.dstPort,
-                            newAddrs + t.outSrcPort + t.outDstPort);
-                    buf.putShort(up + UdpHeader.CHECKSUM_OFFSET, (short) (n == 0 ? 0xFFFF : n));
-                }
-                break;
-            }
-            case IpProtocol.ICMPV6: {
-                // Echo: the type changes and the pseudo-header leaves the sum (ICMPv4 has none).
-                int type6 = buf.get(up) & 0xFF;
-                int type4 = type6 == Icmpv6Header.ECHO_REQUEST ? Icmpv4Header.ECHO_REQUEST : Icmpv4Header.ECHO_REPLY;
-                int ck = buf.getShort(up + 2) & 0xFFFF;
-                int id4 = t.outSrcPort;
-                long removed = oldAddrs + Checksum.ofInt(end - up) + IpProtocol.ICMPV6 + (type6 << 8) + t.srcPort;
-                long added = (type4 << 8) + id4;
-                buf.put(up, (byte) type4);
-                buf.putShort(up + 4, (short) id4);
-                buf.putShort(up + 2, (short) Checksum.update(ck, removed, added));
-                break;
-            }
-            default:
-                // Other transports (stateless only) carry no checksum over the addresses that we know of.
-                break;
+    /** §5.5 (and RFC 6146 §3.7): ports or identifier rewritten, checksum moved to the IPv4 pseudo-header. */
+    private static void rewriteTransport(ByteBuffer buf, int up, int end, int proto, Tuple t) {
+        long old = TransportRewrite.addresses6(t.src6Hi, t.src6Lo, t.dst6Hi, t.dst6Lo);
+        long now = TransportRewrite.addresses4(t.out4Src, t.out4Dst);
+        if (proto == IpProtocol.ICMPV6) {
+            int type4 = (buf.get(up) & 0xFF) == Icmpv6Header.ECHO_REQUEST ? Icmpv4Header.ECHO_REQUEST
+                    : Icmpv4Header.ECHO_REPLY;
+            TransportRewrite.apply(buf, up, end - up, IpProtocol.ICMP, type4,
+                    TransportRewrite.icmpv6Pseudo(old, end - up), 0, t.outSrcPort, t.outDstPort);
+        } else {
+            TransportRewrite.apply(buf, up, end - up, proto, 0, old, now, t.outSrcPort, t.outDstPort);
         }
     }
 
@@ -267,6 +238,16 @@ public final class Translate6to4 {
         int code4 = IcmpMapping.code(mapped);
         long outerSrcHi = ip6.sourceHi();
         long outerSrcLo = ip6.sourceLo();
+        Tuple t = c.tuple;
+        t.reset();
+        t.src6Hi = outerSrcHi;
+        t.src6Lo = outerSrcLo;
+        t.dst6Hi = ip6.destinationHi();
+        t.dst6Lo = ip6.destinationLo();
+        if (c.mapping.admitError6(t) != AddressMapping.TRANSLATE) {
+            c.count(t.drop);
+            return;
+        }
 
         // The inner packet: what the IPv6 node received from us; RFC 4884 may bound it with a length attribute.
         int in = up + IcmpHeader.LENGTH;
@@ -299,7 +280,6 @@ public final class Translate6to4 {
         }
         int iup = iext.upperOffset();
         int iproto = iext.upperProtocol();
-        Tuple t = c.tuple;
         t.reset();
         t.errorLookup = true;
         // Reversed: the inner packet flowed toward the IPv6 node; the error flows back.
@@ -388,34 +368,11 @@ public final class Translate6to4 {
         int icmpOut = o + Ipv4Header.MIN_LENGTH;
         int innerOut = icmpOut + IcmpHeader.LENGTH;
         int innerPayloadOut = innerOut + Ipv4Header.MIN_LENGTH;
-        int limit = o + IcmpErrorOriginator.MAX_ICMPV4_ERROR;
-        int innerData = innerEnd - iup;
-        int extLen = extStart >= 0 ? end - extStart : 0;
-        int paddedInner = 0;
-        if (extLen > 0) {
-            paddedInner = Math.max(128, (Ipv4Header.MIN_LENGTH + innerData + 3) & ~3);
-            if (innerOut + paddedInner + extLen > limit) {
-                // Jool's choice, within §5.2's "SHOULD be truncated": keep the extension whole when it fits
-                // after the first 128 bytes, otherwise drop it.
-                paddedInner = Math.max(128, (limit - innerOut - extLen) & ~3);
-                if (innerOut + paddedInner + extLen > limit) {
-                    extLen = 0;
-                }
-            }
-        }
-        int copy = extLen > 0 ? Math.min(innerData, paddedInner - Ipv4Header.MIN_LENGTH)
-                : Math.min(innerData, limit - innerPayloadOut);
-        out.put(innerPayloadOut, buf, iup, copy);
-        int icmpEnd = innerPayloadOut + copy;
-        if (extLen > 0) {
-            int padEnd = innerOut + paddedInner;
-            for (int i = icmpEnd; i < padEnd; i++) {
-                out.put(i, (byte) 0);
-            }
-            out.put(padEnd, buf, extStart, extLen);
-            icmpEnd = padEnd + extLen;
-            rest |= (paddedInner / 4) << 16; // length attribute: the sixth octet, 32-bit words
-        }
+        ErrorPayload layout = c.errorPayload;
+        layout.build(out, innerOut, Ipv4Header.MIN_LENGTH, o + IcmpErrorOriginator.MAX_ICMPV4_ERROR, 4, buf, iup,
+                innerEnd - iup, extStart, extStart >= 0 ? end - extStart : 0);
+        rest |= layout.lengthAttribute << 16; // the sixth octet, in 32-bit words
+        int icmpEnd = layout.end;
 
         // Inner header: reversed mapping, no hop-limit decrement (§5.3).
         int innerPayloadLen6 = inner.payloadLength() - (iup - in - Ipv6Header.LENGTH);
@@ -431,15 +388,22 @@ public final class Translate6to4 {
             innerFlags = innerTotal > DF_THRESHOLD ? Ipv4Header.FLAG_DF : 0;
         }
         int innerTc = cfg.copyTrafficClass() ? inner.trafficClass() : 0;
-        long oldAddrs = Checksum.ofLong(inner.sourceHi()) + Checksum.ofLong(inner.sourceLo())
-                + Checksum.ofLong(inner.destinationHi()) + Checksum.ofLong(inner.destinationLo());
+        long oldAddrs = TransportRewrite.addresses6(inner.sourceHi(), inner.sourceLo(), inner.destinationHi(),
+                inner.destinationLo());
         int innerHop = inner.hopLimit();
         c.innerIp4.wrap(out, innerOut).write(innerTc, innerTotal, innerId, innerFlags, innerHop,
                 iproto == IpProtocol.ICMPV6 ? IpProtocol.ICMP : iproto, t.out4Dst, t.out4Src);
         if (innerFirst) {
-            long newAddrs = Checksum.ofInt(t.out4Dst) + Checksum.ofInt(t.out4Src);
-            rewriteInnerTransport(out, innerPayloadOut, copy, iproto, innerIcmpType, innerPayloadLen6, t,
-                    oldAddrs, newAddrs);
+            long now = TransportRewrite.addresses4(t.out4Dst, t.out4Src);
+            if (iproto == IpProtocol.ICMPV6) {
+                int echo4 = innerIcmpType == Icmpv6Header.ECHO_REQUEST ? Icmpv4Header.ECHO_REQUEST
+                        : Icmpv4Header.ECHO_REPLY;
+                TransportRewrite.apply(out, innerPayloadOut, layout.copied, IpProtocol.ICMP, echo4,
+                        TransportRewrite.icmpv6Pseudo(oldAddrs, innerPayloadLen6), 0, t.outDstPort, t.outSrcPort);
+            } else {
+                TransportRewrite.apply(out, innerPayloadOut, layout.copied, iproto, 0, oldAddrs, now, t.outDstPort,
+                        t.outSrcPort);
+            }
         }
 
         int icmpLenOut = icmpEnd - icmpOut;
@@ -451,42 +415,5 @@ public final class Translate6to4 {
                 IpProtocol.ICMP, t.errorSource4, t.out4Dst);
         c.count(Counter.ICMP_ERRORS_TRANSLATED);
         c.emit(Side.IPV4, out, o, total);
-    }
-
-    /** The inner packet's ports (reversed) and checksum; the checksum field may be cut off by truncation. */
-    private static void rewriteInnerTransport(ByteBuffer out, int p, int avail, int proto, int icmpType,
-                                              int upperLen, Tuple t, long oldAddrs, long newAddrs) {
-        int newSrcPort = t.outDstPort;
-        int newDstPort = t.outSrcPort;
-        switch (proto) {
-            case IpProtocol.TCP:
-            case IpProtocol.UDP: {
-                int oldSrc = out.getShort(p) & 0xFFFF;
-                int oldDst = out.getShort(p + 2) & 0xFFFF;
-                out.putShort(p, (short) newSrcPort).putShort(p + 2, (short) newDstPort);
-                int ckOff = proto == IpProtocol.TCP ? TcpHeader.CHECKSUM_OFFSET : UdpHeader.CHECKSUM_OFFSET;
-                if (avail >= ckOff + 2) {
-                    int ck = out.getShort(p + ckOff) & 0xFFFF;
-                    if (proto == IpProtocol.TCP || ck != 0) {
-                        int n = Checksum.update(ck, oldAddrs + oldSrc + oldDst, newAddrs + newSrcPort + newDstPort);
-                        out.putShort(p + ckOff, (short) (proto == IpProtocol.UDP && n == 0 ? 0xFFFF : n));
-                    }
-                }
-                break;
-            }
-            case IpProtocol.ICMPV6: {
-                int type4 = icmpType == Icmpv6Header.ECHO_REQUEST ? Icmpv4Header.ECHO_REQUEST : Icmpv4Header.ECHO_REPLY;
-                int oldId = out.getShort(p + 4) & 0xFFFF;
-                int ck = out.getShort(p + 2) & 0xFFFF;
-                long removed = oldAddrs + Checksum.ofInt(upperLen) + IpProtocol.ICMPV6 + (icmpType << 8) + oldId;
-                long added = (type4 << 8) + newSrcPort;
-                out.put(p, (byte) type4);
-                out.putShort(p + 4, (short) newSrcPort);
-                out.putShort(p + 2, (short) Checksum.update(ck, removed, added));
-                break;
-            }
-            default:
-                break;
-        }
     }
 }

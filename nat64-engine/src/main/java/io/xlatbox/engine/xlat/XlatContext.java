@@ -29,6 +29,7 @@ public final class XlatContext {
     public final AddressMapping mapping;
     public final Counters.Stripe counters;
     public final Tuple tuple = new Tuple();
+    final ErrorPayload errorPayload = new ErrorPayload();
     public final Ipv4Header ip4 = new Ipv4Header();
     public final Ipv4Header innerIp4 = new Ipv4Header();
     public final Ipv6Header ip6 = new Ipv6Header();

@@ -53,6 +53,10 @@ public final class Pkt {
         return sum(p, 0, p.length, 0);
     }
 
+    public static String v4str(int a) {
+        return ((a >>> 24) & 0xFF) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
+    }
+
     public static String hex(byte[] b) {
         return HexFormat.of().formatHex(b);
     }
@@ -161,6 +165,7 @@ public final class Pkt {
 
         public Tcp seq(long s) { seq = s; return this; }
         public Tcp ack(long a) { ack = a; return this; }
+        public Tcp window(int w) { window = w; return this; }
 
         @Override int ipv4Protocol() { return 6; }
         @Override int ipv6NextHeader() { return 6; }
