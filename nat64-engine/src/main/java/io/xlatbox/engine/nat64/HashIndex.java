@@ -39,20 +39,23 @@ final class HashIndex {
         return (int) (h ^ (h >>> 32));
     }
 
-    /** The id stored under the key, or -1. */
-    int get(long a, long b, long c) {
+    /** The slot holding the key, or -1. */
+    private int slotOf(long a, long b, long c) {
         int i = hash(a, b, c) & mask;
-        while (true) {
-            int v = values[i];
-            if (v == EMPTY) {
-                return -1;
-            }
+        while (values[i] != EMPTY) {
             int k = i * 3;
             if (keys[k] == a && keys[k + 1] == b && keys[k + 2] == c) {
-                return v - 1;
+                return i;
             }
             i = (i + 1) & mask;
         }
+        return -1;
+    }
+
+    /** The id stored under the key, or -1. */
+    int get(long a, long b, long c) {
+        int i = slotOf(a, b, c);
+        return i < 0 ? -1 : values[i] - 1;
     }
 
     /** Stores the id under the key (replacing any); returns false when the index is full. */
@@ -82,20 +85,14 @@ final class HashIndex {
 
     /** Removes the key; returns its id or -1. */
     int remove(long a, long b, long c) {
-        int i = hash(a, b, c) & mask;
-        while (true) {
-            int v = values[i];
-            if (v == EMPTY) {
-                return -1;
-            }
-            int k = i * 3;
-            if (keys[k] == a && keys[k + 1] == b && keys[k + 2] == c) {
-                shiftBack(i);
-                size--;
-                return v - 1;
-            }
-            i = (i + 1) & mask;
+        int i = slotOf(a, b, c);
+        if (i < 0) {
+            return -1;
         }
+        int id = values[i] - 1;
+        shiftBack(i);
+        size--;
+        return id;
     }
 
     /** Backward-shift deletion (Knuth 6.4 Algorithm R): refill the hole from later members of the cluster. */

@@ -50,22 +50,27 @@ final class Pool4Allocator {
         }
 
         int indexOf(int address) {
-            int lo = 0;
-            int hi = addresses.length - 1;
-            long key = address & 0xFFFFFFFFL;
-            while (lo <= hi) {
-                int mid = (lo + hi) >>> 1;
-                long v = addresses[mid] & 0xFFFFFFFFL;
-                if (v < key) {
-                    lo = mid + 1;
-                } else if (v > key) {
-                    hi = mid - 1;
-                } else {
-                    return mid;
-                }
-            }
-            return -1;
+            return find(addresses, address);
         }
+    }
+
+    /** Binary search of an address, compared unsigned, in a sorted array; -1 when absent. */
+    private static int find(int[] sorted, int address) {
+        int lo = 0;
+        int hi = sorted.length - 1;
+        long key = address & 0xFFFFFFFFL;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long v = sorted[mid] & 0xFFFFFFFFL;
+            if (v < key) {
+                lo = mid + 1;
+            } else if (v > key) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -1;
     }
 
     private final ProtocolPool[] pools = new ProtocolPool[L4Protocol.values().length];
@@ -90,21 +95,7 @@ final class Pool4Allocator {
 
     /** Whether the address belongs to pool4 for any protocol (the test for hairpinning and for IPv4 input). */
     boolean isPoolAddress(int address) {
-        int lo = 0;
-        int hi = allAddresses.length - 1;
-        long key = address & 0xFFFFFFFFL;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            long v = allAddresses[mid] & 0xFFFFFFFFL;
-            if (v < key) {
-                lo = mid + 1;
-            } else if (v > key) {
-                hi = mid - 1;
-            } else {
-                return true;
-            }
-        }
-        return false;
+        return find(allAddresses, address) >= 0;
     }
 
     boolean contains(int proto, int address, int port) {

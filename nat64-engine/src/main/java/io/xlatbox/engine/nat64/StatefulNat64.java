@@ -183,8 +183,6 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     /** §3.5.2: the TCP state machine, packets from the IPv6 side. */
     private int tcp6(Tuple t, EngineConfig c, int z) {
         boolean syn = (t.tcpFlags & TcpHeader.SYN) != 0;
-        boolean fin = (t.tcpFlags & TcpHeader.FIN) != 0;
-        boolean rst = (t.tcpFlags & TcpHeader.RST) != 0;
         int b = bibs.find6(TCP, t.src6Hi, t.src6Lo, t.srcPort);
         int s = b >= 0 ? sessions.find(b, z, t.dstPort) : -1;
         if (s < 0) {
@@ -219,45 +217,10 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
             out4(t, b, TCP);
             return TRANSLATE;
         }
-        switch (sessions.state[s]) {
-            case TcpState.V4_INIT:
-                if (syn) {
-                    discardStoredSyn(s);
-                    transition(s, TcpState.ESTABLISHED, TimerClass.TCP_EST);
-                }
-                break;
-            case TcpState.V6_INIT:
-                if (syn) {
-                    touch(s);
-                }
-                break;
-            case TcpState.ESTABLISHED:
-                if (rst) {
-                    transition(s, TcpState.TRANS, TimerClass.TCP_TRANS);
-                } else if (fin) {
-                    sessions.state[s] = TcpState.V6_FIN_RCV;
-                } else {
-                    touch(s);
-                }
-                break;
-            case TcpState.V4_FIN_RCV:
-                if (fin) {
-                    transition(s, TcpState.V4_FIN_V6_FIN_RCV, TimerClass.TCP_TRANS);
-                } else {
-                    touch(s);
-                }
-                break;
-            case TcpState.V6_FIN_RCV:
-                touch(s);
-                break;
-            case TcpState.TRANS:
-                if (!rst) {
-                    transition(s, TcpState.ESTABLISHED, TimerClass.TCP_EST);
-                }
-                break;
-            default: // V4 FIN + V6 FIN RCV: translate, lifetime unchanged
-                break;
+        if (sessions.state[s] == TcpState.V4_INIT && syn) {
+            discardStoredSyn(s); // the IPv6 side answers: the held IPv4 SYN has done its job
         }
+        advance(s, true, t.tcpFlags);
         out4(t, b, TCP);
         return TRANSLATE;
     }
@@ -461,8 +424,6 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     /** §3.5.2: the TCP state machine, packets from the IPv4 side. */
     private int tcp4(Tuple t, EngineConfig c, int b) {
         boolean syn = (t.tcpFlags & TcpHeader.SYN) != 0;
-        boolean fin = (t.tcpFlags & TcpHeader.FIN) != 0;
-        boolean rst = (t.tcpFlags & TcpHeader.RST) != 0;
         int z = t.src4;
         if (b < 0) {
             if (!syn) {
@@ -503,45 +464,11 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
             out6(t, b, TCP);
             return TRANSLATE;
         }
-        switch (sessions.state[s]) {
-            case TcpState.V4_INIT:
-                if (syns.findBySession(s) >= 0) {
-                    // The stored SYN waits for the IPv6 side; a retransmission must not let itself in.
-                    return drop(t, Counter.DROP_FILTERED);
-                }
-                break;
-            case TcpState.V6_INIT:
-                if (syn) {
-                    transition(s, TcpState.ESTABLISHED, TimerClass.TCP_EST);
-                }
-                break;
-            case TcpState.ESTABLISHED:
-                if (rst) {
-                    transition(s, TcpState.TRANS, TimerClass.TCP_TRANS);
-                } else if (fin) {
-                    sessions.state[s] = TcpState.V4_FIN_RCV;
-                } else {
-                    touch(s);
-                }
-                break;
-            case TcpState.V6_FIN_RCV:
-                if (fin) {
-                    transition(s, TcpState.V4_FIN_V6_FIN_RCV, TimerClass.TCP_TRANS);
-                } else {
-                    touch(s);
-                }
-                break;
-            case TcpState.V4_FIN_RCV:
-                touch(s);
-                break;
-            case TcpState.TRANS:
-                if (!rst) {
-                    transition(s, TcpState.ESTABLISHED, TimerClass.TCP_EST);
-                }
-                break;
-            default:
-                break;
+        if (sessions.state[s] == TcpState.V4_INIT && syns.findBySession(s) >= 0) {
+            // The stored SYN waits for the IPv6 side; a retransmission must not let itself in.
+            return drop(t, Counter.DROP_FILTERED);
         }
+        advance(s, false, t.tcpFlags);
         out6(t, b, TCP);
         return TRANSLATE;
     }
@@ -670,6 +597,25 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     /** A packet refreshes the session: only its last-use time changes; the wheel notices when the slot is due. */
     private void touch(int s) {
         sessions.lastUse[s] = ctx.now;
+    }
+
+    /** Moves a TCP session through §3.5.2.2 for a packet from one side. */
+    private void advance(int s, boolean fromIpv6, int flags) {
+        int r = TcpStateMachine.next(sessions.state[s], fromIpv6, flags);
+        switch (TcpStateMachine.action(r)) {
+            case TcpStateMachine.REFRESH:
+                sessions.state[s] = (byte) TcpStateMachine.state(r);
+                touch(s);
+                break;
+            case TcpStateMachine.TO_EST:
+                transition(s, TcpStateMachine.state(r), TimerClass.TCP_EST);
+                break;
+            case TcpStateMachine.TO_TRANS:
+                transition(s, TcpStateMachine.state(r), TimerClass.TCP_TRANS);
+                break;
+            default:
+                sessions.state[s] = (byte) TcpStateMachine.state(r);
+        }
     }
 
     private void transition(int s, int state, int timer) {
