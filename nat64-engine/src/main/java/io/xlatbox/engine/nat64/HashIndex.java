@@ -3,22 +3,21 @@ package io.xlatbox.engine.nat64;
 import java.util.Arrays;
 
 /**
- * An open-addressing hash index from a key of up to three longs to a non-negative int (an entry id in one of
- * the tables). Linear probing with backward-shift deletion, so there are no tombstones and a lookup never walks
- * further than the cluster it lands in. Sized once for its maximum number of entries at load factor 1/2; it never
- * allocates after construction. One writer; see {@link StatefulNat64} for the threading rules.
+ * An open-addressing hash index from a key of up to three longs plus a 32-bit extension to a non-negative int
+ * (an entry id in one of the tables). A slot is four longs: the key, then the extension and the id sharing the
+ * last long, so a probe reads one cache line. Linear probing
+ * with backward-shift deletion: no tombstones, and a lookup never walks further than the cluster it lands in.
+ * Sized once for its maximum number of entries at load factor 1/2; it never allocates after construction.
  */
 final class HashIndex {
-    private static final int EMPTY = 0;
-    private final long[] keys;
-    private final int[] values; // id + 1; 0 is empty
+    private static final int STRIDE = 4;
+    private final long[] slots; // a, b, c, ext << 32 | id + 1 (id + 1 == 0: empty)
     private final int mask;
     private int size;
 
     HashIndex(int maxEntries) {
         int cap = Integer.highestOneBit(Math.max(16, maxEntries) * 2 - 1) << 1;
-        keys = new long[cap * 3];
-        values = new int[cap];
+        slots = new long[cap * STRIDE];
         mask = cap - 1;
     }
 
@@ -27,7 +26,7 @@ final class HashIndex {
     }
 
     int capacity() {
-        return values.length / 2;
+        return (mask + 1) / 2;
     }
 
     static int hash(long a, long b, long c) {
@@ -40,56 +39,72 @@ final class HashIndex {
     }
 
     /** The slot holding the key, or -1. */
-    private int slotOf(long a, long b, long c) {
+    private int slotOf(long a, long b, long c, int ext) {
         int i = hash(a, b, c) & mask;
-        while (values[i] != EMPTY) {
-            int k = i * 3;
-            if (keys[k] == a && keys[k + 1] == b && keys[k + 2] == c) {
+        while (true) {
+            int k = i * STRIDE;
+            long v = slots[k + 3];
+            if ((int) v == 0) {
+                return -1;
+            }
+            if (slots[k] == a && slots[k + 1] == b && slots[k + 2] == c && (int) (v >>> 32) == ext) {
                 return i;
             }
             i = (i + 1) & mask;
         }
-        return -1;
     }
 
     /** The id stored under the key, or -1. */
     int get(long a, long b, long c) {
-        int i = slotOf(a, b, c);
-        return i < 0 ? -1 : values[i] - 1;
+        return get(a, b, c, 0);
+    }
+
+    int get(long a, long b, long c, int ext) {
+        int i = slotOf(a, b, c, ext);
+        return i < 0 ? -1 : (int) slots[i * STRIDE + 3] - 1;
+    }
+
+    boolean put(long a, long b, long c, int id) {
+        return put(a, b, c, 0, id);
     }
 
     /** Stores the id under the key (replacing any); returns false when the index is full. */
-    boolean put(long a, long b, long c, int id) {
+    boolean put(long a, long b, long c, int ext, int id) {
+        long v = (long) ext << 32 | (id + 1L);
         int i = hash(a, b, c) & mask;
         while (true) {
-            int v = values[i];
-            int k = i * 3;
-            if (v == EMPTY) {
+            int k = i * STRIDE;
+            long cur = slots[k + 3];
+            if ((int) cur == 0) {
                 if (size >= capacity()) {
                     return false;
                 }
-                keys[k] = a;
-                keys[k + 1] = b;
-                keys[k + 2] = c;
-                values[i] = id + 1;
+                slots[k] = a;
+                slots[k + 1] = b;
+                slots[k + 2] = c;
+                slots[k + 3] = v;
                 size++;
                 return true;
             }
-            if (keys[k] == a && keys[k + 1] == b && keys[k + 2] == c) {
-                values[i] = id + 1;
+            if (slots[k] == a && slots[k + 1] == b && slots[k + 2] == c && (int) (cur >>> 32) == ext) {
+                slots[k + 3] = v;
                 return true;
             }
             i = (i + 1) & mask;
         }
     }
 
-    /** Removes the key; returns its id or -1. */
     int remove(long a, long b, long c) {
-        int i = slotOf(a, b, c);
+        return remove(a, b, c, 0);
+    }
+
+    /** Removes the key; returns its id or -1. */
+    int remove(long a, long b, long c, int ext) {
+        int i = slotOf(a, b, c, ext);
         if (i < 0) {
             return -1;
         }
-        int id = values[i] - 1;
+        int id = (int) slots[i * STRIDE + 3] - 1;
         shiftBack(i);
         size--;
         return id;
@@ -100,27 +115,23 @@ final class HashIndex {
         int j = hole;
         while (true) {
             j = (j + 1) & mask;
-            if (values[j] == EMPTY) {
+            int k = j * STRIDE;
+            if ((int) slots[k + 3] == 0) {
                 break;
             }
-            int k = j * 3;
-            int home = hash(keys[k], keys[k + 1], keys[k + 2]) & mask;
+            int home = hash(slots[k], slots[k + 1], slots[k + 2]) & mask;
             // Move j into the hole unless its home lies cyclically in (hole, j].
             boolean stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
             if (!stays) {
-                int h = hole * 3;
-                keys[h] = keys[k];
-                keys[h + 1] = keys[k + 1];
-                keys[h + 2] = keys[k + 2];
-                values[hole] = values[j];
+                System.arraycopy(slots, k, slots, hole * STRIDE, STRIDE);
                 hole = j;
             }
         }
-        values[hole] = EMPTY;
+        slots[hole * STRIDE + 3] = 0;
     }
 
     void clear() {
-        Arrays.fill(values, EMPTY);
+        Arrays.fill(slots, 0);
         size = 0;
     }
 }

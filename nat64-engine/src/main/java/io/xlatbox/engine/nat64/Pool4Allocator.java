@@ -95,6 +95,11 @@ final class Pool4Allocator {
 
     /** Whether the address belongs to pool4 for any protocol (the test for hairpinning and for IPv4 input). */
     boolean isPoolAddress(int address) {
+        long a = address & 0xFFFFFFFFL;
+        if (allAddresses.length == 0 || a < (allAddresses[0] & 0xFFFFFFFFL)
+                || a > (allAddresses[allAddresses.length - 1] & 0xFFFFFFFFL)) {
+            return false; // the common case, traffic to the IPv4 internet, costs two comparisons
+        }
         return find(allAddresses, address) >= 0;
     }
 

@@ -129,7 +129,25 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
             out4(t, b, p);
             return TRANSLATE;
         }
-        int v = p == TCP ? tcp6(t, c, z) : simple6(t, c, p, z);
+        int zPort = p == ICMP ? 0 : t.dstPort;
+        int s = sessions.find6(t.src6Hi, t.src6Lo, t.srcPort, z, zPort, p);
+        int v;
+        if (s >= 0) { // the common case: one lookup, one cache line
+            if (p == TCP) {
+                if (sessions.state(s) == TcpState.V4_INIT && (t.tcpFlags & TcpHeader.SYN) != 0) {
+                    discardStoredSyn(s); // the IPv6 side answers: the held IPv4 SYN has done its job
+                }
+                advance(s, true, t.tcpFlags);
+            } else {
+                touch(s);
+            }
+            t.out4Src = sessions.local4(s);
+            t.outSrcPort = sessions.localPort(s);
+            t.outDstPort = p == ICMP ? t.outSrcPort : t.dstPort;
+            v = TRANSLATE;
+        } else {
+            v = p == TCP ? newTcp6(t, c, z) : newSession6(t, c, p, z, zPort);
+        }
         if (v == TRANSLATE && t.fragment && t.moreFragments) {
             frags64.record(t.src6Hi, t.src6Lo, (long) t.fragmentId << 32 | (z & 0xFFFFFFFFL), 0, t.out4Src,
                     ctx.now + c.fragmentTimeout().toMillis());
@@ -150,79 +168,53 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         return TRANSLATE;
     }
 
-    /** §3.5.1 (UDP) and §3.5.3 (ICMP query) from the IPv6 side. */
-    private int simple6(Tuple t, EngineConfig c, int p, int z) {
-        int zPort = p == ICMP ? 0 : t.dstPort;
+    /** §3.5.1 (UDP) and §3.5.3 (ICMP query) from the IPv6 side, for a packet without a session. */
+    private int newSession6(Tuple t, EngineConfig c, int p, int z, int zPort) {
+        if (!withinLimits6(t, c)) {
+            return DROP;
+        }
         int b = bibs.find6(p, t.src6Hi, t.src6Lo, t.srcPort);
-        int s = b >= 0 ? sessions.find(b, z, zPort) : -1;
-        if (s >= 0) {
-            touch(s);
-        } else {
-            if (!withinLimits6(t, c)) {
+        boolean newBib = b < 0;
+        if (newBib) {
+            b = createBib6(t, p);
+            if (b < 0) {
                 return DROP;
             }
-            boolean newBib = b < 0;
+        }
+        if (createSession(b, z, zPort, TcpState.NONE, p == UDP ? TimerClass.UDP : TimerClass.ICMP) < 0) {
             if (newBib) {
-                b = createBib6(t, p);
-                if (b < 0) {
-                    return DROP;
-                }
+                removeBib(b);
             }
-            s = createSession(b, p, z, zPort, TcpState.NONE, p == UDP ? TimerClass.UDP : TimerClass.ICMP);
-            if (s < 0) {
-                if (newBib) {
-                    removeBib(b);
-                }
-                return limitDrop6(t, Counter.DROP_SESSION_LIMIT);
-            }
+            return limitDrop6(t, Counter.DROP_SESSION_LIMIT);
         }
         out4(t, b, p);
         return TRANSLATE;
     }
 
-    /** §3.5.2: the TCP state machine, packets from the IPv6 side. */
-    private int tcp6(Tuple t, EngineConfig c, int z) {
-        boolean syn = (t.tcpFlags & TcpHeader.SYN) != 0;
+    /** §3.5.2.2 in CLOSED: a TCP packet from the IPv6 side without a session. */
+    private int newTcp6(Tuple t, EngineConfig c, int z) {
         int b = bibs.find6(TCP, t.src6Hi, t.src6Lo, t.srcPort);
-        int s = b >= 0 ? sessions.find(b, z, t.dstPort) : -1;
-        if (s < 0) {
-            // CLOSED.
-            if (!syn) {
-                if (b >= 0) { // a BIB entry but no session: translate, create nothing
-                    out4(t, b, TCP);
-                    return TRANSLATE;
-                }
-                return drop(t, Counter.DROP_TCP_NOT_SYN);
+        if ((t.tcpFlags & TcpHeader.SYN) == 0) {
+            if (b >= 0) { // a BIB entry but no session: translate, create nothing
+                out4(t, b, TCP);
+                return TRANSLATE;
             }
-            if (!withinLimits6(t, c)) {
+            return drop(t, Counter.DROP_TCP_NOT_SYN);
+        }
+        if (!withinLimits6(t, c)) {
+            return DROP;
+        }
+        if (b < 0) {
+            int slot = syns.findUnbound(z, t.dstPort);
+            if (slot >= 0) {
+                return simultaneousOpen(t, z, slot);
+            }
+            b = createBib6(t, TCP);
+            if (b < 0) {
                 return DROP;
             }
-            if (b < 0) {
-                int slot = syns.findUnbound(z, t.dstPort);
-                if (slot >= 0) {
-                    return simultaneousOpen(t, z, slot);
-                }
-                b = createBib6(t, TCP);
-                if (b < 0) {
-                    return DROP;
-                }
-            }
-            s = createSession(b, TCP, z, t.dstPort, TcpState.V6_INIT, TimerClass.TCP_TRANS);
-            if (s < 0) {
-                if (bibs.sessions[b] == 0 && !bibs.isStatic[b]) {
-                    removeBib(b);
-                }
-                return limitDrop6(t, Counter.DROP_SESSION_LIMIT);
-            }
-            out4(t, b, TCP);
-            return TRANSLATE;
         }
-        if (sessions.state[s] == TcpState.V4_INIT && syn) {
-            discardStoredSyn(s); // the IPv6 side answers: the held IPv4 SYN has done its job
-        }
-        advance(s, true, t.tcpFlags);
-        out4(t, b, TCP);
-        return TRANSLATE;
+        return finishOpen(t, b, z, TcpState.V6_INIT, TimerClass.TCP_TRANS);
     }
 
     /**
@@ -260,9 +252,8 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     }
 
     private int finishOpen(Tuple t, int b, int z, int state, int timer) {
-        int s = createSession(b, TCP, z, t.dstPort, state, timer);
-        if (s < 0) {
-            if (bibs.sessions[b] == 0) {
+        if (createSession(b, z, t.dstPort, state, timer) < 0) {
+            if (bibs.sessions(b) == 0 && !bibs.isStatic(b)) {
                 removeBib(b);
             }
             return limitDrop6(t, Counter.DROP_SESSION_LIMIT);
@@ -273,9 +264,9 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
 
     /** §3.6: (T,t) from the BIB entry; Z from the destination; ICMP carries the identifier t both ways. */
     private void out4(Tuple t, int b, int p) {
-        t.out4Src = bibs.v4Addr[b];
-        t.outSrcPort = bibs.v4Port[b];
-        t.outDstPort = p == ICMP ? bibs.v4Port[b] : t.dstPort;
+        t.out4Src = bibs.v4Addr(b);
+        t.outSrcPort = bibs.v4Port(b);
+        t.outDstPort = p == ICMP ? bibs.v4Port(b) : t.dstPort;
     }
 
     private boolean withinLimits6(Tuple t, EngineConfig c) {
@@ -370,19 +361,37 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
             }
             return drop(t, Counter.DROP_FRAGMENT_BUFFER_FULL);
         }
-        int b = bibs.find4(p, t.dst4, t.dstPort);
-        if (t.errorLookup) {
-            if (b < 0) {
-                return drop(t, Counter.DROP_NO_SESSION);
-            }
-            out6(t, b, p);
-            return TRANSLATE;
-        }
         int v;
-        if (b < 0 && !isLocal4(t.dst4)) {
-            v = drop(t, Counter.DROP_NOT_POOL4);
+        int s = t.errorLookup ? -1 : sessions.find4(t.dst4, t.dstPort, z, p == ICMP ? 0 : t.srcPort, p);
+        if (s >= 0) { // the common case: one lookup, one cache line
+            if (p == TCP) {
+                if (sessions.state(s) == TcpState.V4_INIT && syns.size() > 0 && syns.findBySession(s) >= 0) {
+                    // The stored SYN waits for the IPv6 side; a retransmission must not let itself in.
+                    return drop(t, Counter.DROP_FILTERED);
+                }
+                advance(s, false, t.tcpFlags);
+            } else {
+                touch(s);
+            }
+            t.out6DstHi = sessions.v6Hi(s);
+            t.out6DstLo = sessions.v6Lo(s);
+            t.outDstPort = sessions.v6Port(s);
+            t.outSrcPort = p == ICMP ? t.outDstPort : t.srcPort;
+            v = TRANSLATE;
         } else {
-            v = p == TCP ? tcp4(t, c, b) : simple4(t, c, p, b);
+            int b = bibs.find4(p, t.dst4, t.dstPort);
+            if (t.errorLookup) {
+                if (b < 0) {
+                    return drop(t, Counter.DROP_NO_SESSION);
+                }
+                out6(t, b, p);
+                return TRANSLATE;
+            }
+            if (b < 0 && !isLocal4(t.dst4)) {
+                v = drop(t, Counter.DROP_NOT_POOL4);
+            } else {
+                v = p == TCP ? newTcp4(t, c, b) : newSession4(t, c, p, b);
+            }
         }
         if (v == TRANSLATE && t.fragment && t.moreFragments) {
             frags46.record((long) t.src4 << 32 | (t.dst4 & 0xFFFFFFFFL), (long) t.fragmentId << 8 | t.protocol, 0,
@@ -391,8 +400,8 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         return v;
     }
 
-    /** §3.5.1 (UDP) and §3.5.3 (ICMP query) from the IPv4 side. */
-    private int simple4(Tuple t, EngineConfig c, int p, int b) {
+    /** §3.5.1 (UDP) and §3.5.3 (ICMP query) from the IPv4 side, for a packet without a session. */
+    private int newSession4(Tuple t, EngineConfig c, int p, int b) {
         if (b < 0) {
             // No BIB entry: Destination Unreachable, Host Unreachable.
             t.drop = Counter.DROP_NO_BIB;
@@ -401,28 +410,22 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
             return DROP;
         }
         int z = t.src4;
-        int zPort = p == ICMP ? 0 : t.srcPort;
-        int s = sessions.find(b, z, zPort);
-        if (s >= 0) {
-            touch(s);
-        } else {
-            if (c.addressDependentFiltering() && adf.get(b, z, 0) < 0) {
-                return filtered4(t);
-            }
-            if (!withinLimits4(t, c, b)) {
-                return DROP;
-            }
-            s = createSession(b, p, z, zPort, TcpState.NONE, p == UDP ? TimerClass.UDP : TimerClass.ICMP);
-            if (s < 0) {
-                return limitDrop4(t, Counter.DROP_SESSION_LIMIT);
-            }
+        if (c.addressDependentFiltering() && adf.get(b, z, 0) < 0) {
+            return filtered4(t);
+        }
+        if (!withinLimits4(t, c, b)) {
+            return DROP;
+        }
+        if (createSession(b, z, p == ICMP ? 0 : t.srcPort, TcpState.NONE,
+                p == UDP ? TimerClass.UDP : TimerClass.ICMP) < 0) {
+            return limitDrop4(t, Counter.DROP_SESSION_LIMIT);
         }
         out6(t, b, p);
         return TRANSLATE;
     }
 
-    /** §3.5.2: the TCP state machine, packets from the IPv4 side. */
-    private int tcp4(Tuple t, EngineConfig c, int b) {
+    /** §3.5.2.2 in CLOSED: a TCP packet from the IPv4 side without a session. */
+    private int newTcp4(Tuple t, EngineConfig c, int b) {
         boolean syn = (t.tcpFlags & TcpHeader.SYN) != 0;
         int z = t.src4;
         if (b < 0) {
@@ -435,40 +438,29 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
             // Hold the SYN for TCP_INCOMING_SYN: an IPv6 SYN may still come (simultaneous open).
             return holdSyn(t, c, -1);
         }
-        int s = sessions.find(b, z, t.srcPort);
-        if (s < 0) {
-            if (!syn) {
-                if (c.addressDependentFiltering() && adf.get(b, z, 0) < 0) {
-                    return drop(t, Counter.DROP_FILTERED);
-                }
-                out6(t, b, TCP);
-                return TRANSLATE;
-            }
-            if (c.dropExternallyInitiatedTcp()) {
+        if (!syn) {
+            if (c.addressDependentFiltering() && adf.get(b, z, 0) < 0) {
                 return drop(t, Counter.DROP_FILTERED);
             }
-            if (!withinLimits4(t, c, b)) {
-                return DROP;
-            }
-            if (c.addressDependentFiltering() && adf.get(b, z, 0) < 0) {
-                s = createSession(b, TCP, z, t.srcPort, TcpState.V4_INIT, TimerClass.TCP_INCOMING_SYN);
-                if (s < 0) {
-                    return limitDrop4(t, Counter.DROP_SESSION_LIMIT);
-                }
-                return holdSyn(t, c, s);
-            }
-            s = createSession(b, TCP, z, t.srcPort, TcpState.V4_INIT, TimerClass.TCP_TRANS);
+            out6(t, b, TCP); // a BIB entry but no session: translate, create nothing
+            return TRANSLATE;
+        }
+        if (c.dropExternallyInitiatedTcp()) {
+            return drop(t, Counter.DROP_FILTERED);
+        }
+        if (!withinLimits4(t, c, b)) {
+            return DROP;
+        }
+        if (c.addressDependentFiltering() && adf.get(b, z, 0) < 0) {
+            int s = createSession(b, z, t.srcPort, TcpState.V4_INIT, TimerClass.TCP_INCOMING_SYN);
             if (s < 0) {
                 return limitDrop4(t, Counter.DROP_SESSION_LIMIT);
             }
-            out6(t, b, TCP);
-            return TRANSLATE;
+            return holdSyn(t, c, s);
         }
-        if (sessions.state[s] == TcpState.V4_INIT && syns.findBySession(s) >= 0) {
-            // The stored SYN waits for the IPv6 side; a retransmission must not let itself in.
-            return drop(t, Counter.DROP_FILTERED);
+        if (createSession(b, z, t.srcPort, TcpState.V4_INIT, TimerClass.TCP_TRANS) < 0) {
+            return limitDrop4(t, Counter.DROP_SESSION_LIMIT);
         }
-        advance(s, false, t.tcpFlags);
         out6(t, b, TCP);
         return TRANSLATE;
     }
@@ -504,10 +496,10 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
 
     /** §3.6: (X',x) from the BIB entry; Y' is pool6 with the source embedded (set by the caller), y = z. */
     private void out6(Tuple t, int b, int p) {
-        t.out6DstHi = bibs.v6Hi[b];
-        t.out6DstLo = bibs.v6Lo[b];
-        t.outDstPort = bibs.v6Port[b];
-        t.outSrcPort = p == ICMP ? bibs.v6Port[b] : t.srcPort;
+        t.out6DstHi = bibs.v6Hi(b);
+        t.out6DstLo = bibs.v6Lo(b);
+        t.outDstPort = bibs.v6Port(b);
+        t.outSrcPort = p == ICMP ? bibs.v6Port(b) : t.srcPort;
     }
 
     private boolean withinLimits4(Tuple t, EngineConfig c, int b) {
@@ -515,7 +507,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
             limitDrop4(t, Counter.DROP_SESSION_LIMIT);
             return false;
         }
-        int h = bibs.host[b];
+        int h = bibs.host(b);
         if (h >= 0 && hosts.sessions[h] >= c.maxSessionsPerHost()) {
             limitDrop4(t, Counter.DROP_HOST_LIMIT);
             return false;
@@ -577,13 +569,13 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     // ------------------------------------------------------------------------------------------------------
     // Sessions, lifetimes and expiry
 
-    private int createSession(int b, int p, int z, int zPort, int state, int timer) {
-        int s = sessions.add(b, p, z, zPort, state, timer, ctx.now);
+    private int createSession(int b, int z, int zPort, int state, int timer) {
+        int s = sessions.add(b, bibs, z, zPort, state, timer, ctx.now);
         if (s < 0) {
             return -1;
         }
-        bibs.sessions[b]++;
-        int h = bibs.host[b];
+        bibs.addSessions(b, 1);
+        int h = bibs.host(b);
         if (h >= 0) {
             hosts.sessions[h]++;
         }
@@ -596,15 +588,15 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
 
     /** A packet refreshes the session: only its last-use time changes; the wheel notices when the slot is due. */
     private void touch(int s) {
-        sessions.lastUse[s] = ctx.now;
+        sessions.setLastUse(s, ctx.now);
     }
 
     /** Moves a TCP session through §3.5.2.2 for a packet from one side. */
     private void advance(int s, boolean fromIpv6, int flags) {
-        int r = TcpStateMachine.next(sessions.state[s], fromIpv6, flags);
+        int r = TcpStateMachine.next(sessions.state(s), fromIpv6, flags);
         switch (TcpStateMachine.action(r)) {
             case TcpStateMachine.REFRESH:
-                sessions.state[s] = (byte) TcpStateMachine.state(r);
+                sessions.setState(s, TcpStateMachine.state(r));
                 touch(s);
                 break;
             case TcpStateMachine.TO_EST:
@@ -614,23 +606,23 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
                 transition(s, TcpStateMachine.state(r), TimerClass.TCP_TRANS);
                 break;
             default:
-                sessions.state[s] = (byte) TcpStateMachine.state(r);
+                sessions.setState(s, TcpStateMachine.state(r));
         }
     }
 
     private void transition(int s, int state, int timer) {
-        sessions.state[s] = (byte) state;
-        sessions.lastUse[s] = ctx.now;
-        if (sessions.timerClass[s] != timer) {
-            sessions.timerClass[s] = (byte) timer;
+        sessions.setState(s, state);
+        sessions.setLastUse(s, ctx.now);
+        if (sessions.timerClass(s) != timer) {
+            sessions.setTimerClass(s, timer);
             wheel.schedule(s, ctx.now + TimerClass.millis(ctx.config, timer), ctx.now);
         }
     }
 
     private void removeSession(int s) {
         wheel.cancel(s);
-        int b = sessions.bib[s];
-        int z = sessions.remote4[s];
+        int b = sessions.bib(s);
+        int z = sessions.remote4(s);
         int n = adf.get(b, z, 0);
         if (n <= 1) {
             adf.remove(b, z, 0);
@@ -640,20 +632,20 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         if (syns.size() > 0) {
             discardStoredSyn(s);
         }
-        sessions.remove(s, bibs.proto[b]);
-        bibs.sessions[b]--;
-        int h = bibs.host[b];
+        sessions.remove(s);
+        bibs.addSessions(b, -1);
+        int h = bibs.host(b);
         if (h >= 0) {
             hosts.sessions[h]--;
         }
-        if (bibs.sessions[b] == 0 && !bibs.isStatic[b]) {
+        if (bibs.sessions(b) == 0 && !bibs.isStatic(b)) {
             removeBib(b);
         }
     }
 
     private void removeBib(int b) {
-        pool4.release(bibs.proto[b], bibs.v4Addr[b], bibs.v4Port[b]);
-        int h = bibs.host[b];
+        pool4.release(bibs.proto(b), bibs.v4Addr(b), bibs.v4Port(b));
+        int h = bibs.host(b);
         bibs.remove(b);
         if (h >= 0) {
             hosts.bibs[h]--;
@@ -663,19 +655,19 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
 
     @Override
     public long deadline(int s) {
-        return sessions.lastUse[s] + TimerClass.millis(ctx.config, sessions.timerClass[s]);
+        return sessions.lastUse(s) + TimerClass.millis(ctx.config, sessions.timerClass(s));
     }
 
     @Override
     public void due(int s, long now) {
-        int state = sessions.state[s];
+        int state = sessions.state(s);
         if (state == TcpState.ESTABLISHED) {
             // §3.5.2.2: an established session that went quiet gets a probe toward the IPv6 end and
             // TCP_TRANS to prove itself alive; any answer brings it back to ESTABLISHED.
             sendProbe(s);
-            sessions.state[s] = TcpState.TRANS;
-            sessions.timerClass[s] = TimerClass.TCP_TRANS;
-            sessions.lastUse[s] = now;
+            sessions.setState(s, TcpState.TRANS);
+            sessions.setTimerClass(s, TimerClass.TCP_TRANS);
+            sessions.setLastUse(s, now);
             wheel.schedule(s, now + TimerClass.millis(ctx.config, TimerClass.TCP_TRANS), now);
             return;
         }
@@ -695,21 +687,21 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
 
     /** A TCP segment with only ACK set and zero sequence numbers, from Y' to X' (what Jool sends). */
     private void sendProbe(int s) {
-        int b = sessions.bib[s];
+        int b = sessions.bib(s);
         Rfc6052Prefix pool6 = ctx.config.pool6();
-        int z = sessions.remote4[s];
+        int z = sessions.remote4(s);
         long sHi = pool6.embedHi(z);
         long sLo = pool6.embedLo(z);
         ByteBuffer out = ctx.scratch;
         int o = XlatContext.HEADROOM;
         int tcp = o + Ipv6Header.LENGTH;
-        out.putShort(tcp, (short) sessions.remotePort[s]).putShort(tcp + 2, (short) bibs.v6Port[b])
+        out.putShort(tcp, (short) sessions.remotePort(s)).putShort(tcp + 2, (short) bibs.v6Port(b))
                 .putInt(tcp + 4, 0).putInt(tcp + 8, 0).put(tcp + 12, (byte) 0x50).put(tcp + 13, (byte) TcpHeader.ACK)
                 .putShort(tcp + 14, (short) 8192).putShort(tcp + 16, (short) 0).putShort(tcp + 18, (short) 0);
-        long ph = Checksum.pseudoHeader6(sHi, sLo, bibs.v6Hi[b], bibs.v6Lo[b], IpProtocol.TCP, TcpHeader.MIN_LENGTH);
+        long ph = Checksum.pseudoHeader6(sHi, sLo, bibs.v6Hi(b), bibs.v6Lo(b), IpProtocol.TCP, TcpHeader.MIN_LENGTH);
         out.putShort(tcp + 16, (short) Checksum.finish(Checksum.add(out, tcp, TcpHeader.MIN_LENGTH, ph)));
         ctx.ip6.wrap(out, o).write(0, 0, TcpHeader.MIN_LENGTH, IpProtocol.TCP, 255, sHi, sLo,
-                bibs.v6Hi[b], bibs.v6Lo[b]);
+                bibs.v6Hi(b), bibs.v6Lo(b));
         ctx.count(Counter.TCP_PROBES_SENT);
         ctx.sink.emit(Side.IPV6, out, o, Ipv6Header.LENGTH + TcpHeader.MIN_LENGTH);
     }
@@ -763,9 +755,9 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     }
 
     private static boolean sameStatic(BibTable bibs, int b, StaticBibEntry e) {
-        return bibs.proto[b] == e.protocol().ordinal() && bibs.v6Hi[b] == e.ipv6Hi() && bibs.v6Lo[b] == e.ipv6Lo()
-                && bibs.v6Port[b] == e.ipv6Port() && bibs.v4Addr[b] == e.ipv4Address()
-                && bibs.v4Port[b] == e.ipv4Port();
+        return bibs.proto(b) == e.protocol().ordinal() && bibs.v6Hi(b) == e.ipv6Hi() && bibs.v6Lo(b) == e.ipv6Lo()
+                && bibs.v6Port(b) == e.ipv6Port() && bibs.v4Addr(b) == e.ipv4Address()
+                && bibs.v4Port(b) == e.ipv4Port();
     }
 
     /**
@@ -774,7 +766,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
      * static entry must still be configured; a dynamic entry that collides with a new static one gives way.
      */
     private boolean bibSurvives(int b, EngineConfig next, Pool4Allocator nextPool) {
-        if (bibs.isStatic[b]) {
+        if (bibs.isStatic(b)) {
             for (StaticBibEntry e : next.staticBib()) {
                 if (sameStatic(bibs, b, e)) {
                     return true;
@@ -782,13 +774,13 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
             }
             return false;
         }
-        if (!nextPool.contains(bibs.proto[b], bibs.v4Addr[b], bibs.v4Port[b])) {
+        if (!nextPool.contains(bibs.proto(b), bibs.v4Addr(b), bibs.v4Port(b))) {
             return false;
         }
         for (StaticBibEntry e : next.staticBib()) {
             int p = e.protocol().ordinal();
-            if (p == bibs.proto[b] && ((bibs.v4Addr[b] == e.ipv4Address() && bibs.v4Port[b] == e.ipv4Port())
-                    || (bibs.v6Hi[b] == e.ipv6Hi() && bibs.v6Lo[b] == e.ipv6Lo() && bibs.v6Port[b] == e.ipv6Port()))) {
+            if (p == bibs.proto(b) && ((bibs.v4Addr(b) == e.ipv4Address() && bibs.v4Port(b) == e.ipv4Port())
+                    || (bibs.v6Hi(b) == e.ipv6Hi() && bibs.v6Lo(b) == e.ipv6Lo() && bibs.v6Port(b) == e.ipv6Port()))) {
                 return false;
             }
         }
@@ -801,7 +793,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         Pool4Allocator nextPool = new Pool4Allocator(next.pool4());
         int n = 0;
         for (int s = 0; s < sessions.capacity(); s++) {
-            if (sessions.live[s] && (pool6Changed || !bibSurvives(sessions.bib[s], next, nextPool))) {
+            if (sessions.live(s) && (pool6Changed || !bibSurvives(sessions.bib(s), next, nextPool))) {
                 n++;
             }
         }
@@ -819,19 +811,19 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         Pool4Allocator nextPool = new Pool4Allocator(next.pool4());
         int dropped = 0;
         for (int s = 0; s < sessions.capacity(); s++) {
-            if (sessions.live[s] && (pool6Changed || !bibSurvives(sessions.bib[s], next, nextPool))) {
+            if (sessions.live(s) && (pool6Changed || !bibSurvives(sessions.bib(s), next, nextPool))) {
                 removeSession(s);
                 dropped++;
             }
         }
         for (int b = 0; b < bibs.capacity(); b++) {
-            if (bibs.live[b] && !bibSurvives(b, next, nextPool)) {
+            if (bibs.live(b) && !bibSurvives(b, next, nextPool)) {
                 removeBib(b);
             }
         }
         for (int b = 0; b < bibs.capacity(); b++) {
-            if (bibs.live[b]) {
-                nextPool.reserve(bibs.proto[b], bibs.v4Addr[b], bibs.v4Port[b]);
+            if (bibs.live(b)) {
+                nextPool.reserve(bibs.proto(b), bibs.v4Addr(b), bibs.v4Port(b));
             }
         }
         pool4 = nextPool;
@@ -888,14 +880,14 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     public void forEachSession(SessionVisitor v) {
         Rfc6052Prefix pool6 = cfg.pool6();
         for (int s = 0; s < sessions.capacity(); s++) {
-            if (!sessions.live[s]) {
+            if (!sessions.live(s)) {
                 continue;
             }
-            int b = sessions.bib[s];
-            int z = sessions.remote4[s];
-            if (!v.visit(L4Protocol.ofIndex(bibs.proto[b]), bibs.v6Hi[b], bibs.v6Lo[b], bibs.v6Port[b],
-                    pool6.embedHi(z), pool6.embedLo(z), sessions.remotePort[s], bibs.v4Addr[b], bibs.v4Port[b],
-                    z, sessions.remotePort[s], sessions.state[s], deadline(s))) {
+            int b = sessions.bib(s);
+            int z = sessions.remote4(s);
+            if (!v.visit(L4Protocol.ofIndex(bibs.proto(b)), bibs.v6Hi(b), bibs.v6Lo(b), bibs.v6Port(b),
+                    pool6.embedHi(z), pool6.embedLo(z), sessions.remotePort(s), bibs.v4Addr(b), bibs.v4Port(b),
+                    z, sessions.remotePort(s), sessions.state(s), deadline(s))) {
                 return;
             }
         }
@@ -904,8 +896,8 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     /** Visits BIB entries in table order; the visitor returns false to stop. */
     public void forEachBib(BibVisitor v) {
         for (int b = 0; b < bibs.capacity(); b++) {
-            if (bibs.live[b] && !v.visit(L4Protocol.ofIndex(bibs.proto[b]), bibs.v6Hi[b], bibs.v6Lo[b],
-                    bibs.v6Port[b], bibs.v4Addr[b], bibs.v4Port[b], bibs.isStatic[b], bibs.sessions[b])) {
+            if (bibs.live(b) && !v.visit(L4Protocol.ofIndex(bibs.proto(b)), bibs.v6Hi(b), bibs.v6Lo(b),
+                    bibs.v6Port(b), bibs.v4Addr(b), bibs.v4Port(b), bibs.isStatic(b), bibs.sessions(b))) {
                 return;
             }
         }

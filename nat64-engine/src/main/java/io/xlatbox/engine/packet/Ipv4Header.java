@@ -50,18 +50,17 @@ public final class Ipv4Header {
     public void setSource(int v) { buf.putInt(off + 12, v); }
     public void setDestination(int v) { buf.putInt(off + 16, v); }
 
-    /** Writes a 20-byte header without options and computes its checksum. */
+    /** Writes a 20-byte header without options, its checksum summed from the field values (RFC 1071). */
     public void write(int tos, int totalLength, int id, int flagsAndOffset, int ttl, int protocol, int src, int dst) {
-        setVersionAndHeaderLength(MIN_LENGTH);
-        setTos(tos);
-        setTotalLength(totalLength);
-        setIdentification(id);
-        setFlagsAndOffset(flagsAndOffset);
-        setTtl(ttl);
-        setProtocol(protocol);
-        setSource(src);
-        setDestination(dst);
-        updateChecksum();
+        int w0 = 0x4500 | (tos & 0xFF);
+        int w4 = (ttl & 0xFF) << 8 | (protocol & 0xFF);
+        long sum = w0 + (totalLength & 0xFFFF) + (id & 0xFFFF) + (flagsAndOffset & 0xFFFF) + w4
+                + Checksum.ofInt(src) + Checksum.ofInt(dst);
+        buf.putInt(off, w0 << 16 | (totalLength & 0xFFFF));
+        buf.putInt(off + 4, (id & 0xFFFF) << 16 | (flagsAndOffset & 0xFFFF));
+        buf.putInt(off + 8, w4 << 16 | Checksum.finish(sum));
+        buf.putInt(off + 12, src);
+        buf.putInt(off + 16, dst);
     }
 
     public void updateChecksum() {

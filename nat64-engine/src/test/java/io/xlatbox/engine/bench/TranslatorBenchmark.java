@@ -80,14 +80,14 @@ public class TranslatorBenchmark {
             hostOf[i] = i % HOSTS;
             portOf[i] = 20_000 + i / HOSTS;
             byte[] p = tcp
-                    ? Pkt.v6(host(hostOf[i]), "64:ff9b::203.0.113.80").with(Pkt.tcp(portOf[i], 80, 0x02, new byte[0]))
-                    : Pkt.v6(host(hostOf[i]), "64:ff9b::203.0.113.80").with(Pkt.udp(portOf[i], 53, new byte[0]));
+                    ? Pkt.v6(host(hostOf[i]), "64:ff9b::93.184.216.80").with(Pkt.tcp(portOf[i], 80, 0x02, new byte[0]))
+                    : Pkt.v6(host(hostOf[i]), "64:ff9b::93.184.216.80").with(Pkt.udp(portOf[i], 53, new byte[0]));
             List<Translator.Output> out = translator.process(Side.IPV6, p);
             byte[] o = out.get(0).bytes();
             mappedAddr[i] = ByteBuffer.wrap(o).getInt(12);
             mappedPort[i] = ByteBuffer.wrap(o).getShort(20) & 0xFFFF;
             if (tcp) { // complete the handshake so the sessions are ESTABLISHED
-                translator.process(Side.IPV4, Pkt.v4("203.0.113.80", Pkt.v4str(mappedAddr[i]))
+                translator.process(Side.IPV4, Pkt.v4("93.184.216.80", Pkt.v4str(mappedAddr[i]))
                         .with(Pkt.tcp(80, mappedPort[i], 0x12, new byte[0])));
             }
         }
@@ -100,11 +100,11 @@ public class TranslatorBenchmark {
         for (int k = 0; k < FLOWS; k++) {
             int i = rnd.nextInt(SESSIONS);
             byte[] p6 = tcp
-                    ? Pkt.v6(host(hostOf[i]), "64:ff9b::203.0.113.80").with(Pkt.tcp(portOf[i], 80, 0x10, new byte[payload]))
-                    : Pkt.v6(host(hostOf[i]), "64:ff9b::203.0.113.80").with(Pkt.udp(portOf[i], 53, new byte[payload]));
+                    ? Pkt.v6(host(hostOf[i]), "64:ff9b::93.184.216.80").with(Pkt.tcp(portOf[i], 80, 0x10, new byte[payload]))
+                    : Pkt.v6(host(hostOf[i]), "64:ff9b::93.184.216.80").with(Pkt.udp(portOf[i], 53, new byte[payload]));
             byte[] p4 = tcp
-                    ? Pkt.v4("203.0.113.80", Pkt.v4str(mappedAddr[i])).with(Pkt.tcp(80, mappedPort[i], 0x10, new byte[payload4]))
-                    : Pkt.v4("203.0.113.80", Pkt.v4str(mappedAddr[i])).with(Pkt.udp(53, mappedPort[i], new byte[payload4]));
+                    ? Pkt.v4("93.184.216.80", Pkt.v4str(mappedAddr[i])).with(Pkt.tcp(80, mappedPort[i], 0x10, new byte[payload4]))
+                    : Pkt.v4("93.184.216.80", Pkt.v4str(mappedAddr[i])).with(Pkt.udp(53, mappedPort[i], new byte[payload4]));
             six.add(ByteBuffer.allocateDirect(p6.length).put(0, p6));
             four.add(ByteBuffer.allocateDirect(p4.length).put(0, p4));
         }
