@@ -35,11 +35,11 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     private static final int UDP = 1;
     private static final int ICMP = 2;
 
-    private final BibTable bibs;
-    private final SessionTable sessions;
-    private final HostTable hosts;
-    private final HashIndex adf;
-    private final ExpiryWheel wheel;
+    private BibTable bibs;
+    private SessionTable sessions;
+    private HostTable hosts;
+    private HashIndex adf;
+    private ExpiryWheel wheel;
     private Pool4Allocator pool4;
     private SynStore syns;
     private FragmentTracker frags64;
@@ -805,6 +805,9 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
      * are dropped and counted. Must run on the owning thread, between packets.
      */
     public int apply(EngineConfig next) {
+        if (next.maxSessions() > sessions.capacity()) {
+            grow(next.maxSessions());
+        }
         EngineConfig prev = cfg;
         cfg = next;
         boolean pool6Changed = !next.pool6().equals(prev.pool6());
@@ -847,7 +850,62 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         return dropped;
     }
 
-    /** Largest number of sessions this instance can hold; a larger maxSessions needs a new instance. */
+    /**
+     * Moves every BIB entry and session into tables sized for {@code capacity} sessions: ids change, state,
+     * lifetimes and pool4 ports do not. Runs at configuration time, never on the packet path.
+     */
+    private void grow(int capacity) {
+        BibTable nb = new BibTable(capacity + EngineConfig.MAX_STATIC_BIB);
+        SessionTable ns = new SessionTable(capacity);
+        HostTable nh = new HostTable(capacity);
+        HashIndex nadf = new HashIndex(capacity);
+        ExpiryWheel nw = new ExpiryWheel(capacity);
+        int[] bibMap = new int[bibs.capacity()];
+        for (int b = 0; b < bibs.capacity(); b++) {
+            if (!bibs.live(b)) {
+                continue;
+            }
+            int h = bibs.host(b);
+            int nhId = -1;
+            if (h >= 0) {
+                nhId = nh.getOrAdd(hosts.hi[h], hosts.lo[h]);
+                nh.paired[nhId] = hosts.paired[h];
+                nh.bibs[nhId]++;
+            }
+            bibMap[b] = nb.add(bibs.proto(b), bibs.v6Hi(b), bibs.v6Lo(b), bibs.v6Port(b), bibs.v4Addr(b),
+                    bibs.v4Port(b), bibs.isStatic(b), nhId);
+        }
+        int[] sessionMap = new int[sessions.capacity()];
+        for (int s = 0; s < sessions.capacity(); s++) {
+            if (!sessions.live(s)) {
+                continue;
+            }
+            int b = bibMap[sessions.bib(s)];
+            int z = sessions.remote4(s);
+            int n = ns.add(b, nb, z, sessions.remotePort(s), sessions.state(s), sessions.timerClass(s),
+                    sessions.lastUse(s));
+            sessionMap[s] = n;
+            nb.addSessions(b, 1);
+            if (nb.host(b) >= 0) {
+                nh.sessions[nb.host(b)]++;
+            }
+            int count = nadf.get(b, z, 0);
+            nadf.put(b, z, 0, count < 0 ? 1 : count + 1);
+        }
+        syns.renumberSessions(sessionMap);
+        bibs = nb;
+        sessions = ns;
+        hosts = nh;
+        adf = nadf;
+        wheel = nw;
+        for (int s = 0; s < ns.capacity(); s++) {
+            if (ns.live(s)) {
+                wheel.schedule(s, deadline(s), ctx.now);
+            }
+        }
+    }
+
+    /** Number of sessions the tables hold now; {@link #apply} grows them for a larger maxSessions. */
     public int sessionCapacity() {
         return sessions.capacity();
     }

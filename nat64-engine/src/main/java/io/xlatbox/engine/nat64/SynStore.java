@@ -124,4 +124,13 @@ final class SynStore {
     int local4(int slot) { return local4[slot]; }
     int localPort(int slot) { return localPort[slot]; }
     int session(int slot) { return session[slot]; }
+
+    /** After the session table was rebuilt: session ids through the old-to-new map. */
+    void renumberSessions(int[] map) {
+        for (int i = 0; i < length.length; i++) {
+            if (length[i] != 0 && session[i] >= 0) {
+                session[i] = map[session[i]];
+            }
+        }
+    }
 }

@@ -244,6 +244,31 @@ class StatefulNat64Test {
         }
 
         @Test
+        void raisingMaxSessionsGrowsTheTablesAndKeepsEverySession() {
+            Harness h = new Harness(Harness.defaults().maxSessions(4).build());
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                ports.add(port(h.one(h.send6(v6(X, Z6).with(udp(40000 + i, 53, pattern(4)))), Side.IPV4), true));
+            }
+            h.one(h.send6(v6(X, Z6).with(tcp(2000, 80, SYN, pattern(0)))), Side.IPV6); // full: refused
+            EngineConfig bigger = h.translator.config().toBuilder().maxSessions(100).build();
+            assertEquals(0, h.translator.apply(bigger));
+            assertEquals(100, h.translator.nat64().sessionCapacity());
+            for (int i = 0; i < 4; i++) { // the same mappings, both ways
+                assertEquals(ports.get(i),
+                        port(h.one(h.send6(v6(X, Z6).with(udp(40000 + i, 53, pattern(4)))), Side.IPV4), true));
+                h.one(h.send4(v4(Z, T).with(udp(53, ports.get(i), pattern(4)))), Side.IPV6);
+            }
+            for (int i = 4; i < 20; i++) {
+                h.one(h.send6(v6(X, Z6).with(udp(40000 + i, 53, pattern(4)))), Side.IPV4);
+            }
+            assertEquals(20, sessions(h));
+            h.advance(Duration.ofMinutes(6));
+            h.translator.expire();
+            assertEquals(0, sessions(h), "the moved sessions still expire");
+        }
+
+        @Test
         void pool6ChangeDropsEverySession() {
             Harness h = new Harness();
             h.send6(v6(X, Z6).with(udp(40000, 53, pattern(4))));
