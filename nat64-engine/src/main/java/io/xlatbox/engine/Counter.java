@@ -25,6 +25,7 @@ public enum Counter {
     SESSIONS_EXPIRED(false, "sessions expired"),
     SESSIONS_REMOVED_BY_CONFIG(false, "sessions dropped by a configuration change"),
     BIB_CREATED(false, "BIB entries created"),
+    SLOW_PATH_QUEUED(false, "packets passed to the worker holding the writer role"),
     TCP_PROBES_SENT(false, "probes sent when an established TCP session times out (RFC 6146 section 3.5.2.2)"),
 
     DROP_MALFORMED(true, "malformed or truncated packet"),
@@ -53,7 +54,10 @@ public enum Counter {
     DROP_TCP_NOT_SYN(true, "TCP packet other than SYN that starts no session"),
     DROP_ICMP_RATE_LIMITED(true, "ICMP error not sent: rate limit"),
     DROP_UNEXPECTED_ICMPV6(true, "ICMPv6 informational or neighbor discovery message"),
-    DROP_HAIRPIN_LOOP(true, "packet from pool6 to pool6");
+    DROP_HAIRPIN_LOOP(true, "packet from pool6 to pool6"),
+    DROP_SLOW_PATH_FULL(true, "queue to the worker holding the writer role full"),
+    DROP_TX_FULL(true, "TUN transmit queue full"),
+    DROP_TX_ERROR(true, "TUN write refused by the kernel");
 
     private final boolean drop;
     private final String description;

@@ -5,7 +5,6 @@ import io.xlatbox.engine.nat64.StatefulNat64;
 import io.xlatbox.engine.xlat.AddressMapping;
 import io.xlatbox.engine.xlat.Fragmenter;
 import io.xlatbox.engine.xlat.IcmpErrorOriginator;
-import io.xlatbox.engine.xlat.StatelessMapping;
 import io.xlatbox.engine.xlat.Translate4to6;
 import io.xlatbox.engine.xlat.Translate6to4;
 import io.xlatbox.engine.xlat.XlatContext;
@@ -19,12 +18,13 @@ import java.util.List;
  * packets out, each tagged with the side it leaves on. The output includes the ICMP errors the translator
  * originates. Time comes from the given clock; timers run as packets arrive and on {@link #expire()}.
  *
- * <p>A translator is one worker: call it from one thread at a time. {@link #process(Side, ByteBuffer, int, int,
- * PacketSink)} allocates nothing; {@link #process(Side, byte[])} is the convenient form for tests and tools.
+ * <p>A translator is one worker: call it from one thread at a time. Several workers of one {@link TranslatorGroup}
+ * share the NAT64 state. {@link #process(Side, ByteBuffer, int, int, PacketSink)} allocates nothing, takes no lock
+ * and never waits; {@link #process(Side, byte[])} is the convenient form for tests and tools.
  */
 public final class Translator {
+    private final TranslatorGroup group;
     private final Clock clock;
-    private final Counters counters;
     private final XlatContext ctx;
     private final Translate6to4 to4;
     private final Translate4to6 to6;
@@ -34,16 +34,19 @@ public final class Translator {
     private int hairpinDepth;
     private final PacketSink egress = this::egress;
     private PacketSink out;
-    private EngineConfig config;
-    private long lastSweepSecond = Long.MIN_VALUE;
+    /**
+     * Only three things make a worker look at the queue and the timers after a packet: it holds the writer role,
+     * it has just queued a packet (the holder may have let go meanwhile), or a quarter second has passed.
+     * Whoever releases the role looks at the queue once more, so nothing queued is left behind.
+     */
+    private boolean handedOff;
+    private long nextTimerCheck;
 
-    private Translator(EngineConfig config, Clock clock, Counters counters, AddressMapping mapping,
-                       StatefulNat64 nat64) {
-        this.config = config;
-        this.clock = clock;
-        this.counters = counters;
-        this.nat64 = nat64;
-        this.ctx = new XlatContext(mapping, counters.newStripe(), config);
+    Translator(TranslatorGroup group, AddressMapping mapping) {
+        this.group = group;
+        this.clock = group.clock();
+        this.nat64 = mapping instanceof StatefulNat64 ? (StatefulNat64) mapping : null;
+        this.ctx = new XlatContext(mapping, group.counters().newStripe(), group.config());
         IcmpErrorOriginator errors = new IcmpErrorOriginator(ctx);
         Fragmenter fragmenter = new Fragmenter(ctx);
         this.to4 = new Translate6to4(ctx, errors, fragmenter);
@@ -55,10 +58,9 @@ public final class Translator {
         ctx.sink = egress;
     }
 
-    /** Stateful NAT64 (RFC 6146) with the given configuration. */
+    /** Stateful NAT64 (RFC 6146) with the given configuration, as a single worker. */
     public static Translator stateful(EngineConfig config, Clock clock) {
-        StatefulNat64 n = new StatefulNat64(config);
-        return new Translator(config, clock, new Counters(), n, n);
+        return TranslatorGroup.stateful(config, clock).newWorker();
     }
 
     /**
@@ -67,8 +69,13 @@ public final class Translator {
      * this with its own prefix.
      */
     public static Translator stateless(Rfc6052Prefix prefix, EngineConfig config, Clock clock) {
-        return new Translator(config, clock, new Counters(), new StatelessMapping(prefix, config.ownIpv4Address()),
-                null);
+        return TranslatorGroup.stateless(prefix, config, clock).newWorker();
+    }
+
+    /** Takes the configuration snapshot and the time for what follows (one packet, or a timer run). */
+    void prepare() {
+        ctx.config = group.config();
+        ctx.now = clock.millis();
     }
 
     /**
@@ -78,18 +85,113 @@ public final class Translator {
      */
     public void process(Side from, ByteBuffer buf, int off, int len, PacketSink sink) {
         out = sink;
-        ctx.config = config;
-        ctx.now = clock.millis();
-        runTimersIfDue();
-        if (from == Side.IPV6) {
-            counters.stripeInc(ctx.counters, Counter.RECEIVED_IPV6, Counter.RECEIVED_BYTES_IPV6, len);
-            to4.translate(buf, off, len, true);
-        } else {
-            counters.stripeInc(ctx.counters, Counter.RECEIVED_IPV4, Counter.RECEIVED_BYTES_IPV4, len);
-            to6.translate(buf, off, len, true);
+        prepare();
+        if (nat64 == null) {
+            translate(from, buf, off, len, true);
+            return;
         }
-        if (nat64 != null) {
+        nat64.beginPacket();
+        try {
+            translate(from, buf, off, len, true);
+            if (ctx.handoff) {
+                handOff(from, true, buf, off, len);
+                handedOff = true;
+            }
+            if (nat64.holdsWriter() || handedOff || ctx.now >= nextTimerCheck) {
+                serveIfDue();
+            }
+        } finally {
+            nat64.endPacket();
+        }
+    }
+
+    /**
+     * Without a packet: serves the packets other workers queued for the writer role, and the timers, if either
+     * is due and the role is free. A worker calls it when its queue is idle.
+     */
+    public void serve(PacketSink sink) {
+        if (nat64 == null) {
+            return;
+        }
+        out = sink;
+        prepare();
+        nat64.beginPacket();
+        try {
+            serveIfDue();
+        } finally {
+            nat64.endPacket();
+        }
+    }
+
+    private void translate(Side from, ByteBuffer buf, int off, int len, boolean decrement) {
+        if (from == Side.IPV6) {
+            ctx.counters.inc(Counter.RECEIVED_IPV6);
+            ctx.counters.add(Counter.RECEIVED_BYTES_IPV6, len);
+            to4.translate(buf, off, len, decrement);
+        } else {
+            ctx.counters.inc(Counter.RECEIVED_IPV4);
+            ctx.counters.add(Counter.RECEIVED_BYTES_IPV4, len);
+            to6.translate(buf, off, len, decrement);
+        }
+    }
+
+    /** The packet needs the writer role, which another worker holds: queue it for that worker. */
+    private void handOff(Side from, boolean decrement, ByteBuffer buf, int off, int len) {
+        ctx.handoff = false;
+        if (group.slowPath.offer(from, decrement, buf, off, len)) {
+            ctx.count(Counter.SLOW_PATH_QUEUED);
+        } else {
+            ctx.count(Counter.DROP_SLOW_PATH_FULL);
+        }
+    }
+
+    /**
+     * Whoever holds the writer role serves the queued packets, the timers and the held fragments before giving
+     * it back, and looks once more after giving it back so that no packet queued meanwhile is left waiting.
+     */
+    private void serveIfDue() {
+        handedOff = false;
+        nextTimerCheck = ctx.now + 250;
+        if (!nat64.holdsWriter()) {
+            if ((group.slowPath.isEmpty() && !timersDue()) || !nat64.tryWriter()) {
+                return;
+            }
+        }
+        do {
+            for (int slot = group.slowPath.peek(); slot >= 0; slot = group.slowPath.peek()) {
+                SlowPathQueue q = group.slowPath;
+                translate(q.side(slot), q.buffer(), q.offset(slot), q.length(slot), q.decrement(slot));
+                q.release(slot);
+            }
+            if (timersDue()) {
+                runTimersAsWriter();
+            }
             flushHeldFragments();
+            nat64.releaseWriter();
+        } while (!group.slowPath.isEmpty() && nat64.tryWriter());
+    }
+
+    private boolean timersDue() {
+        return ctx.now / 1000 != group.lastTimerSecond;
+    }
+
+    private void runTimersAsWriter() {
+        group.lastTimerSecond = ctx.now / 1000;
+        nat64.expire(ctx.now);
+    }
+
+    /** Runs the timers now, waiting for the writer role if need be (control plane). */
+    void runTimers(PacketSink sink) {
+        out = sink;
+        prepare();
+        if (nat64 != null) {
+            nat64.acquireWriterBlocking();
+            try {
+                runTimersAsWriter();
+                flushHeldFragments();
+            } finally {
+                nat64.releaseWriter();
+            }
         }
     }
 
@@ -102,42 +204,23 @@ public final class Translator {
         ByteBuffer b = ByteBuffer.allocate(packet.length + XlatContext.HEADROOM);
         b.put(XlatContext.HEADROOM, packet);
         List<Output> result = new ArrayList<>();
-        process(from, b, XlatContext.HEADROOM, packet.length, (side, buf, o, l) -> {
-            byte[] copy = new byte[l];
-            buf.get(o, copy);
-            result.add(new Output(side, copy));
-        });
+        process(from, b, XlatContext.HEADROOM, packet.length, collector(result));
         return result;
     }
 
-    /** Runs the timers now (session expiry, held SYNs and fragments); may emit probes and ICMP errors. */
-    public void expire(PacketSink sink) {
-        out = sink;
-        ctx.config = config;
-        ctx.now = clock.millis();
-        if (nat64 != null) {
-            nat64.expire(ctx.now);
-        }
-        lastSweepSecond = ctx.now / 1000;
-    }
-
-    /** {@link #expire(PacketSink)} that collects what it emits. */
+    /** Runs the timers now (session expiry, held SYNs and fragments); returns the probes and errors emitted. */
     public List<Output> expire() {
         List<Output> result = new ArrayList<>();
-        expire((side, buf, o, l) -> {
-            byte[] copy = new byte[l];
-            buf.get(o, copy);
-            result.add(new Output(side, copy));
-        });
+        group.runTimers(collector(result));
         return result;
     }
 
-    private void runTimersIfDue() {
-        long second = ctx.now / 1000;
-        if (second != lastSweepSecond && nat64 != null) {
-            lastSweepSecond = second;
-            nat64.expire(ctx.now);
-        }
+    private static PacketSink collector(List<Output> result) {
+        return (side, buf, o, l) -> {
+            byte[] copy = new byte[l];
+            buf.get(o, copy);
+            result.add(new Output(side, copy));
+        };
     }
 
     private void flushHeldFragments() {
@@ -164,6 +247,9 @@ public final class Translator {
             try {
                 ctx.count(Counter.HAIRPINNED);
                 to6.translate(copy, at, len, false);
+                if (ctx.handoff) {
+                    handOff(Side.IPV4, false, copy, at, len);
+                }
             } finally {
                 hairpinDepth--;
             }
@@ -172,28 +258,29 @@ public final class Translator {
         out.emit(side, buf, off, len);
     }
 
-    /** Swaps in a new configuration; returns the number of sessions the change dropped. Same thread as process. */
+    /** Swaps in a new configuration; returns the number of sessions the change dropped. */
     public int apply(EngineConfig next) {
-        ctx.now = clock.millis();
-        config = next;
-        ctx.config = next;
-        return nat64 != null ? nat64.apply(next) : 0;
+        return group.apply(next);
     }
 
     /** How many sessions {@link #apply} would drop for this configuration. */
     public int sessionsDroppedBy(EngineConfig next) {
-        return nat64 != null ? nat64.sessionsDroppedBy(next) : 0;
+        return group.sessionsDroppedBy(next);
     }
 
     public EngineConfig config() {
-        return config;
+        return group.config();
     }
 
     public Counters counters() {
-        return counters;
+        return group.counters();
     }
 
-    /** The stateful tables, or null for a stateless translator. */
+    public TranslatorGroup group() {
+        return group;
+    }
+
+    /** This worker's view of the stateful tables, or null for a stateless translator. */
     public StatefulNat64 nat64() {
         return nat64;
     }

@@ -674,7 +674,8 @@ class RobustnessTest {
         EngineConfig cfg = Harness.defaults().maxSessions(16).build();
         Harness h = new Harness(cfg);
         for (int i = 0; i < 20; i++) {
-            h.send6(v6("2001:db8::1:" + (i + 1), Z6).with(udp(1000 + i, 53, pattern(4))));
+            // Ephemeral source ports, so that no dynamic entry can take the well-known port 53 asked for below.
+            h.send6(v6("2001:db8::1:" + (i + 1), Z6).with(udp(40000 + i, 53, pattern(4))));
         }
         assertEquals(16, h.translator.nat64().sessionCount());
         EngineConfig next = cfg.toBuilder()

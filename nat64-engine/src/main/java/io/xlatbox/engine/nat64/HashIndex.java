@@ -1,5 +1,7 @@
 package io.xlatbox.engine.nat64;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
@@ -11,6 +13,8 @@ import java.util.Arrays;
  */
 final class HashIndex {
     private static final int STRIDE = 4;
+    /** The id word is published with release and read with acquire: a reader that sees an id sees its key. */
+    private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
     private final long[] slots; // a, b, c, ext << 32 | id + 1 (id + 1 == 0: empty)
     private final int mask;
     private int size;
@@ -43,7 +47,7 @@ final class HashIndex {
         int i = hash(a, b, c) & mask;
         while (true) {
             int k = i * STRIDE;
-            long v = slots[k + 3];
+            long v = (long) WORD.getAcquire(slots, k + 3);
             if ((int) v == 0) {
                 return -1;
             }
@@ -82,7 +86,7 @@ final class HashIndex {
                 slots[k] = a;
                 slots[k + 1] = b;
                 slots[k + 2] = c;
-                slots[k + 3] = v;
+                WORD.setRelease(slots, k + 3, v);
                 size++;
                 return true;
             }

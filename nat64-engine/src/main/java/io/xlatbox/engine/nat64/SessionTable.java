@@ -93,6 +93,23 @@ final class SessionTable {
         return id;
     }
 
+    /** Whether entry {@code s} is the live session of (X',x) to (Z,z): a lookup racing a writer may miss, never lie. */
+    boolean matches6(int s, long xHi, long xLo, int x, int z4, int zPort, int proto) {
+        int i = s * STRIDE;
+        long meta = e[i + 1];
+        return (meta & LIVE) != 0 && (int) (meta >>> 49 & 3) == proto && e[i + 4] == xHi && e[i + 5] == xLo
+                && ((int) e[i + 3] & 0xFFFF) == x && e[i + 2] == remote(z4, zPort);
+    }
+
+    /** Whether entry {@code s} is the live session of (Z,z) to (T,t). */
+    boolean matches4(int s, int t4, int t, int z4, int zPort, int proto) {
+        int i = s * STRIDE;
+        long meta = e[i + 1];
+        return (meta & LIVE) != 0 && (int) (meta >>> 49 & 3) == proto && e[i + 2] == remote(z4, zPort)
+                && (e[i + 3] >>> 16) == ((t4 & 0xFFFFFFFFL) << 16 | t);
+    }
+
+    /** Removes the session from the indexes; its id goes back to the pool only through the state's epochs. */
     void remove(int id) {
         int proto = proto(id);
         int z4 = remote4(id);
@@ -102,10 +119,10 @@ final class SessionTable {
                 (long) localPort(id) << 32 | (long) zPort << 16 | proto, 0);
         e[id * STRIDE + 1] = 0;
         perProtocol[proto]--;
-        ids.release(id);
     }
 
+    /** Live sessions (ids waiting for reuse are not counted). */
     int size() {
-        return ids.used();
+        return perProtocol[0] + perProtocol[1] + perProtocol[2];
     }
 }

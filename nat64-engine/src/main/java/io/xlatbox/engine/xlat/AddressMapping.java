@@ -12,6 +12,11 @@ public interface AddressMapping {
     int DROP = 1;
     /** The mapping kept the packet (a stored SYN or an early fragment); emit nothing now. */
     int STOLEN = 2;
+    /**
+     * The packet needs state that another worker is changing right now: it must be processed by that worker.
+     * Nothing in the packet has been touched yet.
+     */
+    int HANDOFF = 3;
 
     /** Maps an IPv6 packet (incoming IPv6 fields) to IPv4 (outgoing IPv4 fields and ports). */
     int map6to4(Tuple t);

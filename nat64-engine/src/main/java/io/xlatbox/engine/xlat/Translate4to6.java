@@ -158,7 +158,9 @@ public final class Translate4to6 {
 
         int verdict = c.mapping.map4to6(t);
         if (verdict != AddressMapping.TRANSLATE) {
-            if (verdict == AddressMapping.DROP) {
+            if (verdict == AddressMapping.HANDOFF) {
+                c.handoff = true;
+            } else if (verdict == AddressMapping.DROP) {
                 c.count(t.drop);
                 if (t.errorType >= 0) {
                     errors.toIpv4(buf, off, total, t.errorType, t.errorCode, t.errorParam);
@@ -351,8 +353,13 @@ public final class Translate4to6 {
                 }
                 t.protocol = iproto;
         }
-        if (c.mapping.map4to6(t) != AddressMapping.TRANSLATE) {
-            c.count(Counter.DROP_NO_SESSION);
+        int verdict = c.mapping.map4to6(t);
+        if (verdict != AddressMapping.TRANSLATE) {
+            if (verdict == AddressMapping.HANDOFF) {
+                c.handoff = true;
+            } else {
+                c.count(Counter.DROP_NO_SESSION);
+            }
             return;
         }
         if (!c.mapping.errorSource4to6(outerSrc4, t)) {

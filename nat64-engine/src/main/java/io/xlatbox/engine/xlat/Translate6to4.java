@@ -157,7 +157,9 @@ public final class Translate6to4 {
 
         int verdict = c.mapping.map6to4(t);
         if (verdict != AddressMapping.TRANSLATE) {
-            if (verdict == AddressMapping.DROP) {
+            if (verdict == AddressMapping.HANDOFF) {
+                c.handoff = true;
+            } else if (verdict == AddressMapping.DROP) {
                 c.count(t.drop);
                 if (t.errorType >= 0) {
                     errors.toIpv6(buf, off, end - off, t.errorType, t.errorCode, t.errorParam);
@@ -332,8 +334,13 @@ public final class Translate6to4 {
                 }
                 t.protocol = iproto;
         }
-        if (c.mapping.map6to4(t) != AddressMapping.TRANSLATE) {
-            c.count(Counter.DROP_NO_SESSION);
+        int verdict = c.mapping.map6to4(t);
+        if (verdict != AddressMapping.TRANSLATE) {
+            if (verdict == AddressMapping.HANDOFF) {
+                c.handoff = true;
+            } else {
+                c.count(Counter.DROP_NO_SESSION);
+            }
             return;
         }
         if (!c.mapping.errorSource6to4(outerSrcHi, outerSrcLo, t)) {

@@ -50,6 +50,8 @@ public final class XlatContext {
     /** Clock reading for the packet being processed, in milliseconds. */
     public long now;
     public PacketSink sink;
+    /** Set when the mapping asked for the packet to be processed by the worker holding the writer role. */
+    public boolean handoff;
     private int nextId;
 
     public XlatContext(AddressMapping mapping, Counters.Stripe counters, EngineConfig config) {
