@@ -111,7 +111,10 @@ up() {
   echo "$! services" >> "$dir/pids"
 
   if [ "$engine" -eq 1 ]; then
-    [ -f "$JAR" ] || die "no $JAR: build it first with: mvn -q -pl nat64-engine -am package -DskipTests"
+    if [ ! -f "$JAR" ]; then
+      echo "lab: building $JAR" >&2
+      (cd "$REPO" && mvn -q -B -pl nat64-engine -am package -DskipTests) >&2 || die "build failed"
+    fi
     nsx "$ROUTER" java -jar "$JAR" --pool6 "$POOL6" --pool4 "$POOL4" --queues 1 "${extra[@]}" \
       > "$dir/engine.log" 2>&1 &
     echo "$! engine" >> "$dir/pids"

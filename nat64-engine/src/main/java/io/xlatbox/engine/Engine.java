@@ -24,6 +24,7 @@ import java.util.logging.Logger;
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());
     private static final long TIMER_PERIOD_MILLIS = 200;
+    private static final int TUN_QUEUE_LENGTH = 2000;
 
     private final TranslatorGroup group;
     private final DataplaneConfig dataplane;
@@ -75,6 +76,8 @@ public final class Engine implements AutoCloseable {
                 TunDevice t = TunDevice.open(dp.tunName(), dp.queues(), dp.queues() > 1);
                 try {
                     t.setMtu(mtu);
+                    // Room for bursts while a worker is busy: fewer drops, fewer TCP retransmissions.
+                    t.setTxQueueLength(TUN_QUEUE_LENGTH);
                     t.setUp(true);
                     return t;
                 } catch (IOException | RuntimeException e) {

@@ -70,6 +70,7 @@ final class LibC {
     static final long SIOCGIFMTU = 0x8921;
     static final long SIOCSIFMTU = 0x8922;
     static final long SIOCGIFINDEX = 0x8933;
+    static final long SIOCSIFTXQLEN = 0x8943;
 
     // struct ifreq (include/uapi/linux/if.h): a 16-byte name, then a 24-byte union on 64-bit.
     static final int IFNAMSIZ = 16;

@@ -150,6 +150,14 @@ public final class TunDevice implements AutoCloseable {
         control(LibC.SIOCSIFMTU, "SIOCSIFMTU", mtu);
     }
 
+    /**
+     * Sets the transmit queue length (SIOCSIFTXQLEN): for a TUN, the packets the kernel holds for the reader
+     * before it drops (500 by default).
+     */
+    public synchronized void setTxQueueLength(int packets) throws TunException {
+        control(LibC.SIOCSIFTXQLEN, "SIOCSIFTXQLEN", packets);
+    }
+
     /** The MTU (SIOCGIFMTU). */
     public synchronized int mtu() throws TunException {
         control(LibC.SIOCGIFMTU, "SIOCGIFMTU", 0);

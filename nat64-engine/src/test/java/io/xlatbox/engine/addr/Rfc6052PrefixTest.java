@@ -72,6 +72,38 @@ class Rfc6052PrefixTest {
         assertFalse(Rfc6052Prefix.parse("64:ff9b:1::/96").isWellKnown());
     }
 
+    /** The RFC 6890 registry, "Global = False" rows, checked at both ends of each block and just outside. */
+    @ParameterizedTest
+    @CsvSource({
+        "0.0.0.0, true", "0.255.255.255, true", "1.0.0.0, false",
+        "9.255.255.255, false", "10.0.0.0, true", "10.255.255.255, true", "11.0.0.0, false",
+        "100.63.255.255, false", "100.64.0.0, true", "100.127.255.255, true", "100.128.0.0, false",
+        "126.255.255.255, false", "127.0.0.0, true", "127.255.255.255, true",
+        "169.253.255.255, false", "169.254.0.0, true", "169.254.255.255, true", "169.255.0.0, false",
+        "172.15.255.255, false", "172.16.0.0, true", "172.31.255.255, true", "172.32.0.0, false",
+        "191.255.255.255, false", "192.0.0.0, true", "192.0.0.8, true", "192.0.0.9, false", "192.0.0.10, false",
+        "192.0.0.170, true", "192.0.0.255, true", "192.0.1.0, false",
+        "192.0.2.0, true", "192.0.2.255, true", "192.0.3.0, false", "192.88.99.1, false",
+        "192.167.255.255, false", "192.168.0.0, true", "192.168.255.255, true", "192.169.0.0, false",
+        "198.17.255.255, false", "198.18.0.0, true", "198.19.255.255, true", "198.20.0.0, false",
+        "198.51.99.255, false", "198.51.100.0, true", "198.51.100.255, true", "198.51.101.0, false",
+        "203.0.112.255, false", "203.0.113.0, true", "203.0.113.255, true", "203.0.114.0, false",
+        "224.0.0.1, false", "239.255.255.255, false", "240.0.0.0, true", "255.255.255.255, true",
+        "8.8.8.8, false", "93.184.216.34, false",
+    })
+    void rfc6890NonGlobal(String address, boolean nonGlobal) {
+        assertEquals(nonGlobal, SpecialIpv4.isNonGlobal(Ipv4Address.parse(address)), address);
+    }
+
+    @Test
+    void documentationRanges() {
+        assertTrue(SpecialIpv4.isDocumentation(Ipv4Address.parse("192.0.2.33")));
+        assertTrue(SpecialIpv4.isDocumentation(Ipv4Address.parse("198.51.100.2")));
+        assertTrue(SpecialIpv4.isDocumentation(Ipv4Address.parse("203.0.113.255")));
+        assertFalse(SpecialIpv4.isDocumentation(Ipv4Address.parse("192.0.3.1")));
+        assertFalse(SpecialIpv4.isDocumentation(Ipv4Address.parse("10.0.0.1")));
+    }
+
     @Test
     void nonGlobal() {
         assertTrue(SpecialIpv4.isNonGlobal(Ipv4Address.parse("10.1.2.3")));
