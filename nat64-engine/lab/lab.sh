@@ -126,6 +126,12 @@ up() {
     nsx "$CLIENT" ping -6 -c1 -W1 "$TARGET6" >/dev/null 2>&1 \
       || { cat "$dir/engine.log" >&2; die "the client cannot reach $TARGET6 through the engine"; }
   fi
+  # Wait until no address is tentative (duplicate address detection on the link-local addresses), so that the
+  # first packet to or from a new host is not held back.
+  for ((i = 0; i < 50; i++)); do
+    [ -z "$(nsx "$CLIENT" ip -6 addr show tentative)$(nsx "$ROUTER" ip -6 addr show tentative)" ] && break
+    sleep 0.1
+  done
   # Wait for the HTTP service.
   for ((i = 0; i < 50; i++)); do
     nsx "$SERVER" python3 -c "import socket; socket.create_connection(('127.0.0.1', 80), 1)" 2>/dev/null && break

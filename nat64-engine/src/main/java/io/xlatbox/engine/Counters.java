@@ -34,12 +34,6 @@ public final class Counters {
         }
     }
 
-    /** A received packet: its count and its bytes. */
-    void stripeInc(Stripe s, Counter packets, Counter bytes, int length) {
-        s.inc(packets);
-        s.add(bytes, length);
-    }
-
     private final CopyOnWriteArrayList<Stripe> stripes = new CopyOnWriteArrayList<>();
 
     /** A new stripe for a worker; it stays counted after the worker ends. */

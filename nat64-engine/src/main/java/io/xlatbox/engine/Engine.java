@@ -147,11 +147,10 @@ public final class Engine implements AutoCloseable {
      */
     public synchronized int apply(EngineConfig next) throws IOException {
         EngineConfig prev = group.config();
-        if (dataplane.manageRoutes() && (!prev.pool6().equals(next.pool6())
-                || !pool4Prefixes(prev).equals(pool4Prefixes(next)))) {
-            host.undo();
-            host.enableForwarding();
-            host.routeToTun(tun.name(), next.pool6(), pool4Prefixes(next));
+        if (!prev.pool6().equals(next.pool6()) || !pool4Prefixes(prev).equals(pool4Prefixes(next))) {
+            if (dataplane.manageRoutes()) {
+                host.routeToTun(tun.name(), next.pool6(), pool4Prefixes(next));
+            }
             if (dataplane.nat44Interface() != null && !dataplane.nat44Interface().isBlank()) {
                 host.masquerade(pool4Prefixes(next), dataplane.nat44Interface());
             }
@@ -198,9 +197,9 @@ public final class Engine implements AutoCloseable {
             joinQuietly(t);
         }
         joinQuietly(timer);
+        List<String> failures = host.undo(); // while the device still exists, so that its routes can be deleted
         tun.close();
         wakeup.close();
-        List<String> failures = host.undo();
         failures.forEach(f -> LOG.warning("cleanup: " + f));
         LOG.info(() -> "NAT64 on " + tun.name() + " stopped");
     }

@@ -247,7 +247,7 @@ public final class EngineConfig {
         public Builder ipv6Mtu(int m) { ipv6Mtu = m; return this; }
         public Builder ipv4Mtu(int m) { ipv4Mtu = m; return this; }
         public Builder lowestIpv6Mtu(int m) { lowestIpv6Mtu = m; return this; }
-        /** Null means: the first pool4 address, or 192.0.0.8 (RFC 7600) without pool4. */
+        /** Null means: the first host address of the first pool4 prefix, or 192.0.0.8 (RFC 7600) without pool4. */
         public Builder ownIpv4Address(String a) { ownIpv4Address = a; return this; }
         /** Null means: the own IPv4 address embedded in pool6. */
         public Builder ownIpv6Address(String a) { ownIpv6Address = a; return this; }
@@ -289,7 +289,7 @@ public final class EngineConfig {
                 }
             } else {
                 own4 = pool4.isEmpty() || pool4.get(0) == null ? Ipv4Address.parse("192.0.0.8")
-                        : pool4.get(0).prefix().first();
+                        : firstHost(pool4.get(0).prefix());
             }
             long own6Hi = 0;
             long own6Lo = 0;
@@ -310,6 +310,11 @@ public final class EngineConfig {
                 throw new ConfigException(errors);
             }
             return new EngineConfig(this, own4, own6Hi, own6Lo);
+        }
+
+        /** The first address of a prefix that is not its network address (a /31 or /32 has none to skip). */
+        private static int firstHost(io.xlatbox.engine.addr.Ipv4Prefix p) {
+            return p.length() >= 31 ? p.first() : p.first() + 1;
         }
 
         private void validatePool4(List<FieldError> errors) {

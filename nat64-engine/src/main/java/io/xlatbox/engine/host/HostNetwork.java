@@ -27,6 +27,9 @@ public final class HostNetwork {
 
     private final String namespace;
     private final List<String[]> undo = new ArrayList<>();
+    /** Routes in place, as "-6 prefix" or "-4 prefix", and their device. */
+    private final Set<String> routes = new TreeSet<>();
+    private String routeDevice;
 
     public HostNetwork(String namespace) {
         this.namespace = namespace == null || namespace.isEmpty() ? null : namespace;
@@ -38,17 +41,29 @@ public final class HostNetwork {
         run("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
     }
 
-    /** Routes pool6 and every pool4 prefix into the TUN (replacing routes that were there). */
+    /**
+     * Routes pool6 and every pool4 prefix into the TUN. Called again with other prefixes, it adds the new routes
+     * first and then deletes only those that went away, so traffic that keeps its prefix never loses its route.
+     */
     public void routeToTun(String tun, Rfc6052Prefix pool6, Set<Ipv4Prefix> pool4) throws IOException {
-        addRoute("-6", pool6.toString(), tun);
+        Set<String> wanted = new TreeSet<>();
+        wanted.add("-6 " + pool6);
         for (Ipv4Prefix p : pool4) {
-            addRoute("-4", p.toString(), tun);
+            wanted.add("-4 " + p);
         }
-    }
-
-    private void addRoute(String family, String prefix, String tun) throws IOException {
-        run("ip", family, "route", "replace", prefix, "dev", tun);
-        undo.add(new String[] {"ip", family, "route", "del", prefix, "dev", tun});
+        for (String r : wanted) {
+            String[] f = r.split(" ");
+            run("ip", f[0], "route", "replace", f[1], "dev", tun);
+        }
+        for (String r : routes) {
+            if (!wanted.contains(r)) {
+                String[] f = r.split(" ");
+                run("ip", f[0], "route", "del", f[1], "dev", tun);
+            }
+        }
+        routes.clear();
+        routes.addAll(wanted);
+        routeDevice = tun;
     }
 
     /** Masquerades pool4 behind the address of {@code wan} (nftables, table {@value #NFT_TABLE}). */
@@ -66,14 +81,25 @@ public final class HostNetwork {
                 + "    ip saddr { " + String.join(", ", prefixes) + " } oifname \"" + wan + "\" masquerade\n"
                 + "  }\n"
                 + "}\n";
-        run("nft", "delete", "table", "ip", NFT_TABLE, "|| true");
-        runWithInput(script, "nft", "-f", "-");
-        undo.add(new String[] {"nft", "delete", "table", "ip", NFT_TABLE});
+        // One nft transaction: declaring the table, deleting it and declaring it again replaces it atomically.
+        runWithInput("table ip " + NFT_TABLE + "\ndelete table ip " + NFT_TABLE + "\n" + script, "nft", "-f", "-");
+        if (undo.stream().noneMatch(u -> u[0].equals("nft"))) {
+            undo.add(new String[] {"nft", "delete", "table", "ip", NFT_TABLE});
+        }
     }
 
     /** Removes what this object added, newest first; failures are collected, not thrown one by one. */
     public List<String> undo() {
         List<String> failures = new ArrayList<>();
+        for (String r : routes) {
+            String[] f = r.split(" ");
+            try {
+                run("ip", f[0], "route", "del", f[1], "dev", routeDevice);
+            } catch (IOException e) {
+                failures.add(e.getMessage());
+            }
+        }
+        routes.clear();
         for (int i = undo.size() - 1; i >= 0; i--) {
             try {
                 run(undo.get(i));
@@ -90,16 +116,11 @@ public final class HostNetwork {
     }
 
     private void runWithInput(String input, String... cmd) throws IOException {
-        boolean optional = cmd.length > 0 && cmd[cmd.length - 1].equals("|| true");
         List<String> argv = new ArrayList<>();
         if (namespace != null) {
             argv.addAll(List.of("ip", "netns", "exec", namespace));
         }
-        for (String c : cmd) {
-            if (!c.equals("|| true")) {
-                argv.add(c);
-            }
-        }
+        argv.addAll(List.of(cmd));
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
         Process p;
         try {
@@ -122,7 +143,7 @@ public final class HostNetwork {
             Thread.currentThread().interrupt();
             throw new IOException(String.join(" ", argv) + ": interrupted", e);
         }
-        if (p.exitValue() != 0 && !optional) {
+        if (p.exitValue() != 0) {
             throw new IOException(String.join(" ", argv) + " failed (exit " + p.exitValue() + "): " + output);
         }
     }

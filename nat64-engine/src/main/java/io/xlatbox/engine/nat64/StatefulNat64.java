@@ -24,11 +24,12 @@ import java.util.List;
  * Stateful NAT64 (RFC 6146) as the address mapping of the RFC 7915 translator. The steps follow the RFC:
  * the translator determines the incoming tuple (§3.4); this class filters and updates the BIB and session
  * tables (§3.5: UDP §3.5.1, TCP §3.5.2, ICMP query §3.5.3) and computes the outgoing tuple (§3.6); the
- * translator then translates (§3.7), and hairpinning (§3.8) feeds packets for st.pool4 back in.
+ * translator then translates (§3.7), and hairpinning (§3.8) feeds packets for pool4 back in.
  *
- * <p>Threading: one writer. All methods run on the thread that owns the translator (issue #3 adds the
- * read-only fast path for other workers). Nothing here allocates after construction, except a used-port bitmap
- * the first time a st.pool4 address gives out a port.
+ * <p>One instance per worker, over the shared {@link Nat64State}. A packet of an existing session whose state it
+ * does not change takes the fast path, which only reads the tables (and writes the session's last-use time);
+ * everything else needs the writer role, or is handed to its holder ({@link #HANDOFF}). Nothing here allocates
+ * after construction, except a used-port bitmap the first time a pool4 address gives out a port.
  */
 public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadlines {
     private static final int TCP = 0;
@@ -355,7 +356,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         return DROP;
     }
 
-    /** §3.5.1.1: a new BIB entry with an IPv4 transport address from st.pool4; -1 after setting the drop. */
+    /** §3.5.1.1: a new BIB entry with an IPv4 transport address from pool4; -1 after setting the drop. */
     private int createBib6(Tuple t, int p) {
         int host = st.hosts.getOrAdd(t.src6Hi, t.src6Lo);
         if (host < 0) {
@@ -614,7 +615,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         return st.pool4.isPoolAddress(addr);
     }
 
-    /** Whether the address is the translator's own for hairpinning (RFC 6146 §3.8): st.pool4. */
+    /** Whether the address is the translator's own for hairpinning (RFC 6146 §3.8): pool4. */
     public boolean isHairpin(int dst4) {
         return st.pool4.isPoolAddress(dst4);
     }
@@ -674,7 +675,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         return s;
     }
 
-    /** A packet refreshes the session: only its last-use time changes; the st.wheel notices when the slot is due. */
+    /** A packet refreshes the session: only its last-use time changes; the wheel notices when the slot is due. */
     private void touch(int s) {
         st.sessions.setLastUse(s, ctx.now);
     }
@@ -796,7 +797,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     }
 
     /**
-     * Runs the timers up to {@code now}: due st.sessions, held SYNs whose IPv6 peer never answered, and fragments
+     * Runs the timers up to {@code now}: due sessions, held SYNs whose IPv6 peer never answered, and fragments
      * whose first fragment never came.
      */
     public void expire(long now) {
@@ -838,7 +839,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
                     || st.bibs.find4(p, e.ipv4Address(), e.ipv4Port()) >= 0) {
                 continue;
             }
-            // Room is reserved: dynamic entries never outnumber st.sessions, static ones never exceed MAX_STATIC_BIB.
+            // Room is reserved: dynamic entries never outnumber sessions, static ones never exceed MAX_STATIC_BIB.
             if (st.bibs.add(p, e.ipv6Hi(), e.ipv6Lo(), e.ipv6Port(), e.ipv4Address(), e.ipv4Port(), true, -1) >= 0) {
                 st.pool4.reserve(p, e.ipv4Address(), e.ipv4Port());
             }
@@ -853,7 +854,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
 
     /**
      * Whether a BIB entry survives the change to {@code next}: a new pool6 invalidates every session (their
-     * IPv6 view embeds the old prefix); a dynamic entry needs its IPv4 transport address in the new st.pool4; a
+     * IPv6 view embeds the old prefix); a dynamic entry needs its IPv4 transport address in the new pool4; a
      * static entry must still be configured; a dynamic entry that collides with a new static one gives way.
      */
     private boolean bibSurvives(int b, EngineConfig next, Pool4Allocator nextPool) {
@@ -878,7 +879,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         return true;
     }
 
-    /** How many st.sessions {@link #apply} would drop, so that a UI can warn first. */
+    /** How many sessions {@link #apply} would drop, so that a UI can warn first. */
     public int sessionsDroppedBy(EngineConfig next) {
         boolean pool6Changed = !next.pool6().equals(st.cfg.pool6());
         Pool4Allocator nextPool = new Pool4Allocator(next.pool4());
@@ -942,8 +943,8 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
     }
 
     /**
-     * Moves every BIB entry and session into tables sized for {@code capacity} st.sessions: ids change, state,
-     * lifetimes and st.pool4 ports do not. Runs at configuration time, never on the packet path.
+     * Moves every BIB entry and session into tables sized for {@code capacity} sessions: ids change, state,
+     * lifetimes and pool4 ports do not. Runs at configuration time, never on the packet path.
      */
     private void grow(int capacity) {
         BibTable nb = new BibTable(capacity + EngineConfig.MAX_STATIC_BIB);
@@ -997,7 +998,7 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         }
     }
 
-    /** Number of st.sessions the tables hold now; {@link #apply} grows them for a larger maxSessions. */
+    /** Number of sessions the tables hold now; {@link #apply} grows them for a larger maxSessions. */
     public int sessionCapacity() {
         return st.sessions.capacity();
     }
@@ -1021,12 +1022,12 @@ public final class StatefulNat64 implements AddressMapping, ExpiryWheel.Deadline
         return st.syns.size();
     }
 
-    /** Per st.pool4 address of a protocol: {address, ports in use, ports configured}. */
+    /** Per pool4 address of a protocol: {address, ports in use, ports configured}. */
     public List<long[]> pool4Usage(L4Protocol p) {
         return st.pool4.usage(p.ordinal());
     }
 
-    /** Visits st.sessions in table order; the visitor returns false to stop. */
+    /** Visits sessions in table order; the visitor returns false to stop. */
     public void forEachSession(SessionVisitor v) {
         forEachSession(0, v);
     }

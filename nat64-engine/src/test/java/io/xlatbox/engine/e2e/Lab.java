@@ -7,6 +7,7 @@ import io.xlatbox.engine.EngineConfig;
 import io.xlatbox.engine.L4Protocol;
 import io.xlatbox.engine.TableQuery;
 import io.xlatbox.engine.TableViews;
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -108,7 +109,7 @@ public final class Lab implements AutoCloseable {
         this.router = require(info, "ROUTER");
         this.server = require(info, "SERVER");
         this.state = Path.of(require(info, "STATE"));
-        this.shutdownHook = new Thread(this::downQuietly, "lab-" + id + "-shutdown");
+        this.shutdownHook = new Thread(this::closeAtExit, "lab-" + id + "-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -141,12 +142,12 @@ public final class Lab implements AutoCloseable {
                 throw e;
             }
             if (r.exit != 0) {
+                last = new IOException("lab.sh up failed: " + r);
+                if (r.stderr.contains("lab " + id + " exists")) {
+                    continue; // raced with another lab of the same ID: not ours to take down
+                }
                 // lab.sh cleans up after a failed setup itself; down again in case it could not.
                 downById(script, id);
-                last = new IOException("lab.sh up failed: " + r);
-                if (r.stderr.contains("exists")) {
-                    continue; // raced with another lab of the same ID
-                }
                 throw last;
             }
             Map<String, String> info = new LinkedHashMap<>();
@@ -159,7 +160,14 @@ public final class Lab implements AutoCloseable {
             try {
                 Lab lab = new Lab(script, info);
                 if (!lab.id.equals(id)) {
+                    lab.close();
                     throw new IllegalStateException("lab.sh up made lab " + lab.id + ", asked for " + id);
+                }
+                try {
+                    lab.awaitIpv6Ready();
+                } catch (IOException | RuntimeException | Error e) {
+                    lab.close();
+                    throw e;
                 }
                 return lab;
             } catch (RuntimeException e) {
@@ -168,6 +176,28 @@ public final class Lab implements AutoCloseable {
             }
         }
         throw last != null ? last : new IOException("no free lab ID after 5 attempts");
+    }
+
+    /**
+     * Waits until no IPv6 address of the client and the router is tentative. lab.sh returns while the
+     * link-local addresses of c0 and rc are still in duplicate address detection (about a second); neighbour
+     * discovery started in that window takes one or two retransmissions (1 s each), which would look like a lost
+     * or late first packet.
+     */
+    private void awaitIpv6Ready() throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        for (String ns : List.of(client, router)) {
+            while (true) {
+                Result r = exec(ns, Duration.ofSeconds(10), "ip", "-6", "-o", "addr", "show", "tentative");
+                if (r.exit == 0 && r.stdout.isBlank()) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("IPv6 addresses still tentative in " + ns + ": " + r);
+                }
+                sleep(50);
+            }
+        }
     }
 
     private static Path labStateRoot() {
@@ -277,7 +307,7 @@ public final class Lab implements AutoCloseable {
         long t0 = System.nanoTime();
         try {
             Process p = new ProcessBuilder(cmd)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
                     .start();
@@ -565,6 +595,15 @@ public final class Lab implements AutoCloseable {
             } catch (IllegalStateException shuttingDown) {
                 // the hook runs anyway, and down is idempotent
             }
+        }
+    }
+
+    /** The shutdown hook: the JVM exits without the test having closed the lab (Ctrl-C, SIGTERM, a crash). */
+    private synchronized void closeAtExit() {
+        if (!closed) {
+            closed = true;
+            System.err.println("lab " + id + ": JVM exiting, taking the lab down");
+            downQuietly();
         }
     }
 

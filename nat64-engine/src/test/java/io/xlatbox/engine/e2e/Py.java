@@ -47,7 +47,9 @@ final class Py {
     /**
      * argv: host port count rate. Sends {@code count} numbered datagrams at {@code rate} per second on one
      * connected socket, draining echoes as they come; waits up to 5 s for the rest. Prints
-     * "SENT n RECEIVED m DUPLICATES d CORRUPT c ERRORS e SECONDS s".
+     * "SENT n RECEIVED m DUPLICATES d CORRUPT c ERRORS e SECONDS s". At most 100 datagrams are in flight: should
+     * the lab's python echo server stall for a moment, the sender waits instead of overflowing that server's
+     * socket buffer (a loss the translator would not have caused); a lost datagram still counts as lost.
      */
     static final String UDP_STREAM = """
             import socket, sys, time, select
@@ -79,9 +81,16 @@ final class Py {
                     got.add(k)
             t0 = time.monotonic()
             sent = 0
+            progress = (0, t0)
             while sent < n:
-                due = min(n, int((time.monotonic() - t0) * rate) + 1)
-                while sent < due:
+                now = time.monotonic()
+                if len(got) != progress[0]:
+                    progress = (len(got), now)
+                elif sent - len(got) >= 100 and now - progress[1] > 3:
+                    print("STALLED with %d in flight" % (sent - len(got)))
+                    break
+                due = min(n, int((now - t0) * rate) + 1)
+                while sent < due and sent - len(got) < 100:
                     try:
                         s.send(b"%08d" % sent + pad)
                         sent += 1

@@ -497,9 +497,13 @@ class StatefulNat64Test {
         }
 
         @Test
-        void ownIpv4DefaultsToFirstPool4Address() {
+        void ownIpv4DefaultsToFirstHostOfPool4() {
             EngineConfig c = EngineConfig.builder().addPool4("203.0.113.0/28").build();
-            assertEquals(Ipv4Address.parse("203.0.113.0"), c.ownIpv4Address());
+            assertEquals(Ipv4Address.parse("203.0.113.1"), c.ownIpv4Address(), "not the network address");
+            EngineConfig one = EngineConfig.builder().addPool4("203.0.113.7/32").build();
+            assertEquals(Ipv4Address.parse("203.0.113.7"), one.ownIpv4Address());
+            assertEquals("64:ff9b::cb00:7107", io.xlatbox.engine.addr.Ipv6Address.format(one.ownIpv6Hi(),
+                    one.ownIpv6Lo()), "own IPv6 address: own IPv4 behind pool6");
         }
     }
 
