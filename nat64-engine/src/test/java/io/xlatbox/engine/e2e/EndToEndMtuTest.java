@@ -24,30 +24,21 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RootRequirement.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EndToEndMtuTest {
+    private LabEngine setup;
     private Lab lab;
     private Engine engine;
 
     @BeforeAll
     void up() throws Exception {
-        lab = Lab.up("--ipv4-mtu", "1400", "--big-mb", "20");
-        try {
-            engine = lab.startEngine(Lab.baseConfig().ipv4Mtu(1400).build());
-        } catch (Exception | Error e) {
-            lab.close();
-            throw e;
-        }
+        setup = LabEngine.up(Lab.baseConfig().ipv4Mtu(1400).build(), "--ipv4-mtu", "1400", "--big-mb", "20");
+        lab = setup.lab;
+        engine = setup.engine;
     }
 
     @AfterAll
     void down() {
-        try {
-            if (engine != null) {
-                engine.stop();
-            }
-        } finally {
-            if (lab != null) {
-                lab.close();
-            }
+        if (setup != null) {
+            setup.close();
         }
     }
 

@@ -29,30 +29,21 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class EndToEndTrafficTest {
     private static final String URL = "http://[" + Lab.SERVER6 + "]";
 
+    private LabEngine setup;
     private Lab lab;
     private Engine engine;
 
     @BeforeAll
     void up() throws Exception {
-        lab = Lab.up("--big-mb", "100");
-        try {
-            engine = lab.startEngine(Lab.baseConfig().build());
-        } catch (Exception | Error e) {
-            lab.close();
-            throw e;
-        }
+        setup = LabEngine.up(Lab.baseConfig().build(), "--big-mb", "100");
+        lab = setup.lab;
+        engine = setup.engine;
     }
 
     @AfterAll
     void down() {
-        try {
-            if (engine != null) {
-                engine.stop();
-            }
-        } finally {
-            if (lab != null) {
-                lab.close();
-            }
+        if (setup != null) {
+            setup.close();
         }
     }
 
