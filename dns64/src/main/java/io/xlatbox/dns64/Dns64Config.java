@@ -1,6 +1,7 @@
 package io.xlatbox.dns64;
 
-import io.xlatbox.dns64.ConfigException.FieldError;
+import io.xlatbox.engine.ConfigException;
+import io.xlatbox.engine.ConfigException.FieldError;
 import io.xlatbox.engine.addr.Ipv4Address;
 import io.xlatbox.engine.addr.Ipv4Prefix;
 import io.xlatbox.engine.addr.Ipv6Address;

@@ -1,10 +1,11 @@
 package io.xlatbox.dns64;
 
+import io.xlatbox.engine.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.xlatbox.dns64.ConfigException.FieldError;
+import io.xlatbox.engine.ConfigException.FieldError;
 import io.xlatbox.dns64.Dns64Config.Endpoint;
 import java.time.Duration;
 import java.util.List;

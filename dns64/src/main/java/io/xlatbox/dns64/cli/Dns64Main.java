@@ -1,6 +1,6 @@
 package io.xlatbox.dns64.cli;
 
-import io.xlatbox.dns64.ConfigException;
+import io.xlatbox.engine.ConfigException;
 import io.xlatbox.dns64.Dns64Config;
 import io.xlatbox.dns64.Dns64Config.Endpoint;
 import io.xlatbox.dns64.Dns64Counter;
