@@ -9,6 +9,7 @@ import io.xlatbox.engine.addr.Ipv4Address;
 import io.xlatbox.engine.addr.Ipv6Address;
 import io.xlatbox.engine.nat64.TcpState;
 import java.time.Clock;
+import java.util.function.Supplier;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -26,18 +27,19 @@ public final class TranslatorGroup {
     private final Clock clock;
     private final Counters counters = new Counters();
     private final Nat64State state;
-    private final Rfc6052Prefix statelessPrefix;
+    private final Supplier<AddressMapping> statelessMapping;
     final SlowPathQueue slowPath;
     private volatile EngineConfig config;
     /** The second in which timers last ran, whoever ran them. */
     volatile long lastTimerSecond = Long.MIN_VALUE;
     private final Translator control;
 
-    private TranslatorGroup(EngineConfig config, Clock clock, Nat64State state, Rfc6052Prefix statelessPrefix) {
+    private TranslatorGroup(EngineConfig config, Clock clock, Nat64State state,
+                            Supplier<AddressMapping> statelessMapping) {
         this.config = config;
         this.clock = clock;
         this.state = state;
-        this.statelessPrefix = statelessPrefix;
+        this.statelessMapping = statelessMapping;
         this.slowPath = new SlowPathQueue(SLOW_PATH_SLOTS, Math.max(config.ipv6Mtu(), config.ipv4Mtu()) + 64);
         this.control = newWorker();
         if (state != null) {
@@ -57,13 +59,22 @@ public final class TranslatorGroup {
 
     /** Stateless translation (RFC 7915 with RFC 6052 addresses) with {@code prefix}. */
     public static TranslatorGroup stateless(Rfc6052Prefix prefix, EngineConfig config, Clock clock) {
-        return new TranslatorGroup(config, clock, null, prefix);
+        return new TranslatorGroup(config, clock, null,
+                () -> new StatelessMapping(prefix, config.ownIpv4Address()));
+    }
+
+    /**
+     * Stateless translation with an address mapping of the caller's (a CLAT's, say: RFC 6877 maps its own IPv4
+     * address one to one and everything else through the PLAT prefix). Each worker gets its own instance.
+     */
+    public static TranslatorGroup stateless(Supplier<AddressMapping> mapping,
+                                            EngineConfig config, Clock clock) {
+        return new TranslatorGroup(config, clock, null, mapping);
     }
 
     /** A new worker; give each thread its own. */
     public Translator newWorker() {
-        AddressMapping mapping = state != null ? new StatefulNat64(state)
-                : new StatelessMapping(statelessPrefix, config.ownIpv4Address());
+        AddressMapping mapping = state != null ? new StatefulNat64(state) : statelessMapping.get();
         return new Translator(this, mapping);
     }
 
