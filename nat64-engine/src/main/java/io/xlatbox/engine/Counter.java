@@ -19,6 +19,8 @@ public enum Counter {
     ICMP_ERRORS_TRANSLATED(false, "ICMP errors translated"),
     ICMP_ERRORS_SENT(false, "ICMP errors originated by the translator"),
     FRAGMENTS_CREATED(false, "fragments the translator created"),
+    GSO_PACKETS(false, "GSO super-packets translated whole"),
+    GSO_SEGMENTS(false, "segments in the GSO super-packets translated"),
     FRAGMENTS_QUEUED(false, "out-of-order fragments held until their first fragment"),
     SYNS_STORED(false, "IPv4-initiated SYNs held for simultaneous open"),
     SESSIONS_CREATED(false, "sessions created"),
@@ -57,6 +59,7 @@ public enum Counter {
     DROP_HAIRPIN_LOOP(true, "packet from pool6 to pool6"),
     DROP_SLOW_PATH_FULL(true, "queue to the worker holding the writer role full"),
     DROP_TX_FULL(true, "TUN transmit queue full"),
+    DROP_GSO_UNSUPPORTED(true, "super-packet that could not be translated whole"),
     DROP_TX_ERROR(true, "TUN write refused by the kernel");
 
     private final boolean drop;

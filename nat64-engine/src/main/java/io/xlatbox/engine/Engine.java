@@ -5,6 +5,8 @@ import io.xlatbox.engine.addr.Pool4Entry;
 import io.xlatbox.engine.host.HostNetwork;
 import io.xlatbox.engine.tun.NetNamespace;
 import io.xlatbox.engine.tun.TunDevice;
+import io.xlatbox.engine.tun.TunException;
+import io.xlatbox.engine.tun.TunOffload;
 import io.xlatbox.engine.tun.Wakeup;
 import java.io.IOException;
 import java.time.Clock;
@@ -43,7 +45,8 @@ public final class Engine implements AutoCloseable {
         this.host = host;
         this.wakeup = wakeup;
         for (int i = 0; i < tun.queues(); i++) {
-            Worker w = new Worker(tun.queue(i), group.newWorker(), wakeup, group.counters().newStripe());
+            Worker w = new Worker(tun.queue(i), group.newWorker(), wakeup, group.counters().newStripe(),
+                    dp.offloads());
             workers.add(w);
             Thread t = new Thread(w, "xlatbox-" + tun.name() + "-q" + i);
             t.setDaemon(true);
@@ -73,8 +76,11 @@ public final class Engine implements AutoCloseable {
         TunDevice tun;
         try {
             tun = NetNamespace.callIn(dp.namespace(), () -> {
-                TunDevice t = TunDevice.open(dp.tunName(), dp.queues(), dp.queues() > 1);
+                TunDevice t = TunDevice.open(dp.tunName(), dp.queues(), dp.queues() > 1, dp.offloads());
                 try {
+                    if (dp.offloads()) {
+                        enableOffloads(t);
+                    }
                     t.setMtu(mtu);
                     // Room for bursts while a worker is busy: fewer drops, fewer TCP retransmissions.
                     t.setTxQueueLength(TUN_QUEUE_LENGTH);
@@ -113,6 +119,26 @@ public final class Engine implements AutoCloseable {
         return engine;
     }
 
+    /**
+     * Asks for checksum offload, TSO and (Linux 6.2+) USO. A kernel that refuses USO gets TSO alone; one that
+     * refuses everything leaves the device without offloads, which works all the same, only slower.
+     */
+    private static void enableOffloads(TunDevice t) {
+        int tso = TunOffload.CSUM | TunOffload.TSO4 | TunOffload.TSO6 | TunOffload.TSO_ECN;
+        try {
+            t.setOffload(tso | TunOffload.USO4 | TunOffload.USO6);
+            return;
+        } catch (TunException e) {
+            LOG.info(() -> "TUN " + t.name() + ": no UDP segmentation offload (" + e.getMessage() + "); TSO only");
+        }
+        try {
+            t.setOffload(tso);
+        } catch (TunException e) {
+            LOG.warning(() -> "TUN " + t.name() + ": the kernel refuses offloads (" + e.getMessage()
+                    + "); translating packet by packet");
+        }
+    }
+
     static Set<Ipv4Prefix> pool4Prefixes(EngineConfig c) {
         Set<Ipv4Prefix> s = new LinkedHashSet<>();
         for (Pool4Entry e : c.pool4()) {
@@ -128,7 +154,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void runTimers() {
-        PacketSink sink = workers.get(0).sink();
+        PacketSink sink = workers.get(0).plainSink();
         while (running) {
             try {
                 Thread.sleep(TIMER_PERIOD_MILLIS);

@@ -37,8 +37,11 @@ final class SlowPathQueue {
         this.decrement = new boolean[cap];
     }
 
-    /** Copies a packet in; false when the queue is full or the packet larger than a slot. */
-    boolean offer(Side side, boolean decrementTtl, ByteBuffer src, int off, int len) {
+    /**
+     * Copies a packet in, with its offload state (kept as a virtio-net header in the slot's headroom); false when
+     * the queue is full or the packet larger than a slot.
+     */
+    boolean offer(Side side, boolean decrementTtl, ByteBuffer src, int off, int len, Offload offload) {
         if (len > slotSize) {
             return false;
         }
@@ -56,6 +59,7 @@ final class SlowPathQueue {
         }
         int i = (int) (pos & mask);
         data.put(offset(i), src, off, len);
+        offload.write(data, offset(i) - Offload.HEADER_LENGTH);
         length[i] = len;
         fromIpv6[i] = side == Side.IPV6;
         decrement[i] = decrementTtl;
@@ -90,4 +94,6 @@ final class SlowPathQueue {
     int length(int slot) { return length[slot]; }
     Side side(int slot) { return fromIpv6[slot] ? Side.IPV6 : Side.IPV4; }
     boolean decrement(int slot) { return decrement[slot]; }
+    /** Reads the slot's offload state into {@code into}. */
+    void offload(int slot, Offload into) { into.read(data, offset(slot) - Offload.HEADER_LENGTH); }
 }

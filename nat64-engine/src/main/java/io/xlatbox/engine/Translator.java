@@ -4,6 +4,7 @@ import io.xlatbox.engine.addr.Rfc6052Prefix;
 import io.xlatbox.engine.nat64.StatefulNat64;
 import io.xlatbox.engine.xlat.AddressMapping;
 import io.xlatbox.engine.xlat.Fragmenter;
+import io.xlatbox.engine.xlat.Segmenter;
 import io.xlatbox.engine.xlat.IcmpErrorOriginator;
 import io.xlatbox.engine.xlat.Translate4to6;
 import io.xlatbox.engine.xlat.Translate6to4;
@@ -33,6 +34,13 @@ public final class Translator {
         ByteBuffer.allocateDirect(XlatContext.BUFFER_SIZE), ByteBuffer.allocateDirect(XlatContext.BUFFER_SIZE)};
     private int hairpinDepth;
     private final PacketSink egress = this::egress;
+    private final Segmenter segmenter;
+    private final Offload noOffload = new Offload();
+    private final Offload savedOffload = new Offload();
+    private Side handOffSide;
+    private boolean handOffDecrement;
+    private final Segmenter.SegmentSink queueSegment =
+            (b, o, l) -> offer(handOffSide, handOffDecrement, b, o, l, noOffload);
     private PacketSink out;
     /**
      * Only three things make a worker look at the queue and the timers after a packet: it holds the writer role,
@@ -47,6 +55,7 @@ public final class Translator {
         this.clock = group.clock();
         this.nat64 = mapping instanceof StatefulNat64 ? (StatefulNat64) mapping : null;
         this.ctx = new XlatContext(mapping, group.counters().newStripe(), group.config());
+        this.segmenter = new Segmenter(Math.max(group.config().ipv6Mtu(), group.config().ipv4Mtu()));
         IcmpErrorOriginator errors = new IcmpErrorOriginator(ctx);
         Fragmenter fragmenter = new Fragmenter(ctx);
         this.to4 = new Translate6to4(ctx, errors, fragmenter);
@@ -88,6 +97,7 @@ public final class Translator {
         prepare();
         if (nat64 == null) {
             translate(from, buf, off, len, true);
+            ctx.offloadIn.clear();
             return;
         }
         nat64.beginPacket();
@@ -101,6 +111,7 @@ public final class Translator {
                 serveIfDue();
             }
         } finally {
+            ctx.offloadIn.clear();
             nat64.endPacket();
         }
     }
@@ -135,10 +146,25 @@ public final class Translator {
         }
     }
 
-    /** The packet needs the writer role, which another worker holds: queue it for that worker. */
+    /**
+     * The packet needs the writer role, which another worker holds: queue it for that worker. A super-packet is
+     * queued as its segments (the queue holds MTU-sized packets).
+     */
     private void handOff(Side from, boolean decrement, ByteBuffer buf, int off, int len) {
         ctx.handoff = false;
-        if (group.slowPath.offer(from, decrement, buf, off, len)) {
+        if (ctx.offloadIn.isGso()) {
+            handOffSide = from;
+            handOffDecrement = decrement;
+            if (!segmenter.segment(buf, off, len, ctx.offloadIn, queueSegment)) {
+                ctx.count(Counter.DROP_GSO_UNSUPPORTED);
+            }
+            return;
+        }
+        offer(from, decrement, buf, off, len, ctx.offloadIn);
+    }
+
+    private void offer(Side from, boolean decrement, ByteBuffer buf, int off, int len, Offload offload) {
+        if (group.slowPath.offer(from, decrement, buf, off, len, offload)) {
             ctx.count(Counter.SLOW_PATH_QUEUED);
         } else {
             ctx.count(Counter.DROP_SLOW_PATH_FULL);
@@ -160,7 +186,9 @@ public final class Translator {
         do {
             for (int slot = group.slowPath.peek(); slot >= 0; slot = group.slowPath.peek()) {
                 SlowPathQueue q = group.slowPath;
+                q.offload(slot, ctx.offloadIn);
                 translate(q.side(slot), q.buffer(), q.offset(slot), q.length(slot), q.decrement(slot));
+                ctx.offloadIn.clear();
                 q.release(slot);
             }
             if (timersDue()) {
@@ -224,6 +252,7 @@ public final class Translator {
     }
 
     private void flushHeldFragments() {
+        ctx.offloadIn.clear(); // fragments never carry offloads
         for (int slot = nat64.readyFragment6(); slot >= 0; slot = nat64.readyFragment6()) {
             var f = nat64.fragments(Side.IPV6);
             to4.translate(f.heldBuffer(), f.heldOffset(slot), f.heldLength(slot), true);
@@ -244,6 +273,9 @@ public final class Translator {
             int at = XlatContext.HEADROOM;
             copy.put(at, buf, off, len);
             hairpinDepth++;
+            // The second pass takes the IPv4 packet with the offload state the first pass gave it.
+            savedOffload.copyFrom(ctx.offloadIn);
+            ctx.offloadIn.copyFrom(ctx.offloadOut);
             try {
                 ctx.count(Counter.HAIRPINNED);
                 to6.translate(copy, at, len, false);
@@ -251,11 +283,22 @@ public final class Translator {
                     handOff(Side.IPV4, false, copy, at, len);
                 }
             } finally {
+                ctx.offloadIn.copyFrom(savedOffload);
                 hairpinDepth--;
             }
             return;
         }
         out.emit(side, buf, off, len);
+    }
+
+    /** The offload state (GSO, partial checksum) of the next packet given to process; none unless set. */
+    public Offload inputOffload() {
+        return ctx.offloadIn;
+    }
+
+    /** The offload state of the packet being emitted, for a sink that writes virtio-net headers. */
+    public Offload outputOffload() {
+        return ctx.offloadOut;
     }
 
     /** Swaps in a new configuration; returns the number of sessions the change dropped. */

@@ -24,14 +24,23 @@ final class Worker implements Runnable {
     private final Counters.Stripe counters;
     private final PacketBuffer rx = PacketBuffer.allocate(65536 + 2 * HEADROOM);
     private final PacketSink tx = this::transmit;
+    private final Offload none = new Offload();
+    private final PacketSink plain = (side, buf, off, len) -> write(buf, off, len, none);
     private volatile boolean running = true;
+    /** Length of the virtio-net header in front of every packet on the TUN (0 without offloads). */
+    private final int vnet;
+    private final Offload offloadIn;
+    private final Offload offloadOut;
     private volatile Throwable failure;
 
-    Worker(TunQueue queue, Translator translator, Wakeup wakeup, Counters.Stripe counters) {
+    Worker(TunQueue queue, Translator translator, Wakeup wakeup, Counters.Stripe counters, boolean vnetHeader) {
         this.queue = queue;
         this.translator = translator;
         this.wakeup = wakeup;
         this.counters = counters;
+        this.vnet = vnetHeader ? Offload.HEADER_LENGTH : 0;
+        this.offloadIn = translator.inputOffload();
+        this.offloadOut = translator.outputOffload();
     }
 
     void stop() {
@@ -42,8 +51,12 @@ final class Worker implements Runnable {
         return failure;
     }
 
-    PacketSink sink() {
-        return tx;
+    /**
+     * A sink for packets made outside this worker's translation (the timers' probes and errors): they carry no
+     * offload, whatever the packet this worker is translating now carries.
+     */
+    PacketSink plainSink() {
+        return plain;
     }
 
     @Override
@@ -53,10 +66,13 @@ final class Worker implements Runnable {
             while (running) {
                 // Read first and wait only when the queue is empty: under load a packet costs one read and one
                 // write, and poll(2) is only paid for going idle.
-                int n = queue.read(rx, HEADROOM, 65535);
-                if (n > 0) {
+                int n = queue.read(rx, HEADROOM - vnet, 65535 + vnet);
+                if (n > vnet) {
+                    if (vnet > 0) {
+                        offloadIn.read(b, HEADROOM - vnet);
+                    }
                     Side side = (b.get(HEADROOM) & 0xF0) == 0x60 ? Side.IPV6 : Side.IPV4;
-                    translator.process(side, b, HEADROOM, n, tx);
+                    translator.process(side, b, HEADROOM, n - vnet, tx);
                     continue;
                 }
                 translator.serve(tx);
@@ -74,8 +90,16 @@ final class Worker implements Runnable {
     }
 
     private void transmit(Side side, ByteBuffer buf, int off, int len) {
+        write(buf, off, len, offloadOut);
+    }
+
+    private void write(ByteBuffer buf, int off, int len, Offload offload) {
         try {
-            if (!queue.write(buf, off, len)) {
+            if (vnet > 0) {
+                // Every buffer the translator emits from keeps headroom in front of the packet for this.
+                offload.write(buf, off - vnet);
+            }
+            if (!queue.write(buf, off - vnet, len + vnet)) {
                 counters.inc(Counter.DROP_TX_FULL);
             }
         } catch (TunException e) {

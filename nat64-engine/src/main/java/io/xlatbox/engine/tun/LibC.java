@@ -82,6 +82,9 @@ final class LibC {
     static final short IFF_TUN = 0x0001;
     static final short IFF_MULTI_QUEUE = 0x0100;
     static final short IFF_NO_PI = 0x1000;
+    static final short IFF_VNET_HDR = 0x4000;
+    /** _IOW('T', 208, unsigned int) */
+    static final long TUNSETOFFLOAD = 0x400454d0L;
     static final short IFF_UP = 0x1;
 
     static final Binding INSTANCE = Loader.load();

@@ -59,6 +59,16 @@ public final class TunDevice implements AutoCloseable {
      * @throws IllegalArgumentException for an invalid name or queue count
      */
     public static TunDevice open(String name, int queues, boolean multiQueue) throws TunException {
+        return open(name, queues, multiQueue, false);
+    }
+
+    /**
+     * As {@link #open(String, int, boolean)}; with {@code vnetHeader}, IFF_VNET_HDR: every read and write starts
+     * with a 10-byte {@code struct virtio_net_hdr} (tuntap.rst, include/uapi/linux/virtio_net.h), which carries
+     * the offload state of the packet (GSO type and size, partial checksum). See {@link #setOffload(int)}.
+     */
+    public static TunDevice open(String name, int queues, boolean multiQueue, boolean vnetHeader)
+            throws TunException {
         byte[] requested = validateName(name);
         if (queues < 1 || queues > MAX_QUEUES) {
             throw new IllegalArgumentException("queues must be 1 to " + MAX_QUEUES + ", not " + queues);
@@ -79,7 +89,8 @@ public final class TunDevice implements AutoCloseable {
         int opened = 0;
         String actual = name;
         try {
-            short flags = (short) (LibC.IFF_TUN | LibC.IFF_NO_PI | (multiQueue ? LibC.IFF_MULTI_QUEUE : 0));
+            short flags = (short) (LibC.IFF_TUN | LibC.IFF_NO_PI | (multiQueue ? LibC.IFF_MULTI_QUEUE : 0)
+                    | (vnetHeader ? LibC.IFF_VNET_HDR : 0));
             byte[] want = requested;
             for (; opened < queues; opened++) {
                 int fd = LIBC.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
@@ -143,6 +154,20 @@ public final class TunDevice implements AutoCloseable {
     /** The interface index (SIOCGIFINDEX), found when the device was opened. */
     public int ifIndex() {
         return ifIndex;
+    }
+
+    /**
+     * Tells the kernel which offloads the reader handles (TUNSETOFFLOAD): with TUN_F_CSUM it may hand over
+     * packets whose transport checksum is left partial, with TUN_F_TSO4/6 TCP super-packets of up to 64 KB, with
+     * TUN_F_USO4/6 UDP ones. Needs a device opened with a virtio-net header.
+     *
+     * @throws TunException EINVAL when the kernel does not know a flag (USO before Linux 6.2)
+     */
+    public synchronized void setOffload(int tunFlags) throws TunException {
+        if (LIBC.ioctl(queues[0].fd(), LibC.TUNSETOFFLOAD, tunFlags) < 0) {
+            throw new TunException("TUNSETOFFLOAD 0x" + Integer.toHexString(tunFlags) + " on '" + name + "'",
+                    LibC.errno());
+        }
     }
 
     /** Sets the MTU (SIOCSIFMTU). The kernel takes 68 to 65535 for a TUN device. */

@@ -2,6 +2,7 @@ package io.xlatbox.engine.xlat;
 
 import io.xlatbox.engine.Counter;
 import io.xlatbox.engine.EngineConfig;
+import io.xlatbox.engine.Offload;
 import io.xlatbox.engine.Side;
 import io.xlatbox.engine.packet.Checksum;
 import io.xlatbox.engine.packet.IcmpHeader;
@@ -39,6 +40,7 @@ public final class Translate4to6 {
      */
     public void translate(ByteBuffer buf, int off, int len, boolean decrementTtl) {
         EngineConfig cfg = c.config;
+        c.offloadOut.clear();
         Ipv4Header ip4 = c.ip4.wrap(buf, off);
         if (len < Ipv4Header.MIN_LENGTH || ip4.version() != 4) {
             c.count(Counter.DROP_MALFORMED);
@@ -172,20 +174,43 @@ public final class Translate4to6 {
         int headers6 = Ipv6Header.LENGTH + (isFragment ? Ipv6FragmentHeader.LENGTH : 0);
         int len6 = headers6 + payload;
         int mtu6 = cfg.ipv6Mtu();
-        if (df && len6 > mtu6) {
+        int maxFragment = Math.min(cfg.lowestIpv6Mtu(), mtu6);
+        Offload in = c.offloadIn;
+        boolean gso = in.isGso();
+        int l4Header = gso ? Offloads.transportHeaderLength(buf, up, proto) : 0;
+        int gsoSize = in.gsoSize;
+        if (gso) {
+            if (l4Header < 0 || isFragment) {
+                c.count(Counter.DROP_GSO_UNSUPPORTED);
+                return;
+            }
+            // The segments grow by 20 bytes: fewer payload bytes per segment keep them within the IPv6 MTU (and
+            // within the lowest IPv6 MTU when the sender allows fragmentation, so no fragment is ever needed).
+            int limit = df ? mtu6 : maxFragment;
+            if (Ipv6Header.LENGTH + l4Header + gsoSize > limit) {
+                if (proto != IpProtocol.TCP) { // UDP datagram boundaries must not move
+                    c.count(Counter.DROP_GSO_UNSUPPORTED);
+                    return;
+                }
+                gsoSize = limit - Ipv6Header.LENGTH - l4Header;
+            }
+        } else if (df && len6 > mtu6) {
             // §4: DF set and too big for the IPv6 link: Fragmentation Needed with the IPv4 MTU that fits.
             c.count(Counter.DROP_TOO_BIG);
             errors.toIpv4(buf, off, total, Icmpv4Header.DEST_UNREACHABLE, Icmpv4Header.CODE_FRAGMENTATION_NEEDED,
                     mtu6 - (headers6 - Ipv4Header.MIN_LENGTH));
             return;
         }
+        boolean partial = Offloads.partialChecksum(in, buf, off, up, end, proto);
         if (first) {
-            rewriteTransport(buf, up, end, proto, t);
+            rewriteTransport(buf, up, end, proto, t, partial);
         }
         int nextHeader = proto == IpProtocol.ICMP ? IpProtocol.ICMPV6 : proto;
         int hop = decrementTtl ? ttl - 1 : ttl;
-        int maxFragment = Math.min(cfg.lowestIpv6Mtu(), mtu6);
-        if (!df && len6 > maxFragment) {
+        if (!gso && !df && len6 > maxFragment) {
+            if (partial) {
+                Offloads.finishChecksum(buf, up, end, proto);
+            }
             // §4: DF=0 and larger than the lowest IPv6 MTU: fragment; the ID keeps the IPv4 Identification.
             fragmenter.fragment6(buf, up, payload, fragOffset, mf, ipId, nextHeader, tos, hop,
                     t.out6SrcHi, t.out6SrcLo, t.out6DstHi, t.out6DstLo, maxFragment);
@@ -207,6 +232,7 @@ public final class Translate4to6 {
             // §4.1: Identification low 16 bits from IPv4, high 16 bits zero; offset and M copied.
             c.frag.wrap(buf, o6 + Ipv6Header.LENGTH).write(nextHeader, fragOffset, mf, ipId);
         }
+        Offloads.translated(c, in, gso, partial, headers6, l4Header, gsoSize, payload - l4Header);
         c.emit(Side.IPV6, buf, o6, len6);
     }
 
@@ -237,10 +263,12 @@ public final class Translate4to6 {
     }
 
     /** §4.5 (and RFC 6146 §3.7): ports or identifier rewritten, checksum moved to the IPv6 pseudo-header. */
-    private static void rewriteTransport(ByteBuffer buf, int up, int end, int proto, Tuple t) {
+    private static void rewriteTransport(ByteBuffer buf, int up, int end, int proto, Tuple t, boolean partial) {
         long old = TransportRewrite.addresses4(t.src4, t.dst4);
         long now = TransportRewrite.addresses6(t.out6SrcHi, t.out6SrcLo, t.out6DstHi, t.out6DstLo);
-        if (proto == IpProtocol.UDP && buf.getShort(up + UdpHeader.CHECKSUM_OFFSET) == 0) {
+        if (partial) {
+            TransportRewrite.apply(buf, up, end - up, proto, 0, old, now, t.outSrcPort, t.outDstPort, true);
+        } else if (proto == IpProtocol.UDP && buf.getShort(up + UdpHeader.CHECKSUM_OFFSET) == 0) {
             // §4.5: IPv6 requires a UDP checksum; an unfragmented datagram lets us compute it.
             buf.putShort(up, (short) t.outSrcPort).putShort(up + 2, (short) t.outDstPort);
             int n = Checksum.finish(Checksum.add(buf, up, end - up,

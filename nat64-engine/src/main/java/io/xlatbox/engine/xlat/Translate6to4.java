@@ -2,6 +2,7 @@ package io.xlatbox.engine.xlat;
 
 import io.xlatbox.engine.Counter;
 import io.xlatbox.engine.EngineConfig;
+import io.xlatbox.engine.Offload;
 import io.xlatbox.engine.Side;
 import io.xlatbox.engine.packet.Checksum;
 import io.xlatbox.engine.packet.IcmpHeader;
@@ -43,6 +44,7 @@ public final class Translate6to4 {
      */
     public void translate(ByteBuffer buf, int off, int len, boolean decrementHopLimit) {
         EngineConfig cfg = c.config;
+        c.offloadOut.clear();
         Ipv6Header ip6 = c.ip6.wrap(buf, off);
         if (len < Ipv6Header.LENGTH || ip6.version() != 6 || Ipv6Header.LENGTH + ip6.payloadLength() > len
                 || ip6.payloadLength() == 0) {
@@ -170,6 +172,16 @@ public final class Translate6to4 {
 
         int payload = end - up;
         int total = Ipv4Header.MIN_LENGTH + payload;
+        // A GSO super-packet stands for segments of its headers plus gsoSize bytes: those are what must fit.
+        Offload in = c.offloadIn;
+        boolean gso = in.isGso();
+        int l4Header = gso ? Offloads.transportHeaderLength(buf, up, proto) : 0;
+        if (gso && (l4Header < 0 || !first || t.fragment)) {
+            c.count(Counter.DROP_GSO_UNSUPPORTED);
+            return;
+        }
+        boolean partial = Offloads.partialChecksum(in, buf, off, up, end, proto);
+        int largest = gso ? Ipv4Header.MIN_LENGTH + l4Header + in.gsoSize : total;
         int id;
         int flags;
         if (ext.hasFragmentHeader()) {
@@ -177,35 +189,41 @@ public final class Translate6to4 {
             id = fragId & 0xFFFF;
             flags = fragFlags;
         } else {
-            flags = total > DF_THRESHOLD ? Ipv4Header.FLAG_DF : 0;
+            flags = largest > DF_THRESHOLD ? Ipv4Header.FLAG_DF : 0;
             id = c.nextIpv4Id();
         }
         int mtu4 = cfg.ipv4Mtu();
-        if (total > mtu4 && (flags & Ipv4Header.FLAG_DF) != 0) {
+        if (largest > mtu4 && (flags & Ipv4Header.FLAG_DF) != 0) {
             // §5.1: too big with DF: Packet Too Big carrying the MTU the IPv6 sender must use.
             c.count(Counter.DROP_TOO_BIG);
-            errors.toIpv6(buf, off, end - off, Icmpv6Header.PACKET_TOO_BIG, 0,
-                    Math.max(1280, mtu4 + (up - off) - Ipv4Header.MIN_LENGTH));
+            errors.toIpv6(buf, off, Math.min(end - off, IcmpErrorOriginator.MAX_ICMPV6_ERROR),
+                    Icmpv6Header.PACKET_TOO_BIG, 0, Math.max(1280, mtu4 + (up - off) - Ipv4Header.MIN_LENGTH));
             return;
         }
         if (first) {
-            rewriteTransport(buf, up, end, proto, t);
+            rewriteTransport(buf, up, end, proto, t, partial);
         }
         int o4 = up - Ipv4Header.MIN_LENGTH;
         c.ip4.wrap(buf, o4).write(trafficClass, total, id, flags, decrementHopLimit ? hop - 1 : hop,
                 proto == IpProtocol.ICMPV6 ? IpProtocol.ICMP : proto, t.out4Src, t.out4Dst);
-        if (total > mtu4) {
+        if (!gso && total > mtu4) {
+            if (partial) {
+                Offloads.finishChecksum(buf, up, end, proto);
+            }
             fragmenter.fragment4(buf, o4, total, mtu4);
-        } else {
-            c.emit(Side.IPV4, buf, o4, total);
+            return;
         }
+        Offloads.translated(c, in, gso, partial, Ipv4Header.MIN_LENGTH, l4Header, in.gsoSize, payload - l4Header);
+        c.emit(Side.IPV4, buf, o4, total);
     }
 
     /** §5.5 (and RFC 6146 §3.7): ports or identifier rewritten, checksum moved to the IPv4 pseudo-header. */
-    private static void rewriteTransport(ByteBuffer buf, int up, int end, int proto, Tuple t) {
+    private static void rewriteTransport(ByteBuffer buf, int up, int end, int proto, Tuple t, boolean partial) {
         long old = TransportRewrite.addresses6(t.src6Hi, t.src6Lo, t.dst6Hi, t.dst6Lo);
         long now = TransportRewrite.addresses4(t.out4Src, t.out4Dst);
-        if (proto == IpProtocol.ICMPV6) {
+        if (partial) {
+            TransportRewrite.apply(buf, up, end - up, proto, 0, old, now, t.outSrcPort, t.outDstPort, true);
+        } else if (proto == IpProtocol.ICMPV6) {
             int type4 = (buf.get(up) & 0xFF) == Icmpv6Header.ECHO_REQUEST ? Icmpv4Header.ECHO_REQUEST
                     : Icmpv4Header.ECHO_REPLY;
             TransportRewrite.apply(buf, up, end - up, IpProtocol.ICMP, type4,

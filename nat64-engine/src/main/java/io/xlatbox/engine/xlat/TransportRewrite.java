@@ -27,6 +27,23 @@ final class TransportRewrite {
      */
     static void apply(ByteBuffer b, int p, int avail, int proto, int newType, long oldPseudo, long newPseudo,
                       int srcPort, int dstPort) {
+        apply(b, p, avail, proto, newType, oldPseudo, newPseudo, srcPort, dstPort, false);
+    }
+
+    /**
+     * As above; with {@code partial}, the checksum field holds only the pseudo-header sum, uncomplemented, that
+     * the kernel completes over the segment (virtio NEEDS_CSUM): then only the pseudo-header part changes, and
+     * the ports, which the kernel will sum itself, do not enter it.
+     */
+    static void apply(ByteBuffer b, int p, int avail, int proto, int newType, long oldPseudo, long newPseudo,
+                      int srcPort, int dstPort, boolean partial) {
+        if (partial && (proto == IpProtocol.TCP || proto == IpProtocol.UDP) && avail >= 8) {
+            b.putShort(p, (short) srcPort).putShort(p + 2, (short) dstPort);
+            int ckOff = proto == IpProtocol.UDP ? UdpHeader.CHECKSUM_OFFSET : TcpHeader.CHECKSUM_OFFSET;
+            int sum = b.getShort(p + ckOff) & 0xFFFF;
+            b.putShort(p + ckOff, (short) (~Checksum.update(~sum & 0xFFFF, oldPseudo, newPseudo) & 0xFFFF));
+            return;
+        }
         switch (proto) {
             case IpProtocol.TCP:
             case IpProtocol.UDP: {

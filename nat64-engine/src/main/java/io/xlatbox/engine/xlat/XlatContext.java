@@ -29,6 +29,10 @@ public final class XlatContext {
     public final AddressMapping mapping;
     public final Counters.Stripe counters;
     public final Tuple tuple = new Tuple();
+    /** Offload state (GSO, partial checksum) of the packet being translated, from the TUN's virtio-net header. */
+    public final io.xlatbox.engine.Offload offloadIn = new io.xlatbox.engine.Offload();
+    /** Offload state of the packet being emitted; cleared for everything but the translated packet itself. */
+    public final io.xlatbox.engine.Offload offloadOut = new io.xlatbox.engine.Offload();
     final ErrorPayload errorPayload = new ErrorPayload();
     public final Ipv4Header ip4 = new Ipv4Header();
     public final Ipv4Header innerIp4 = new Ipv4Header();

@@ -233,7 +233,13 @@ public final class Lab implements AutoCloseable {
 
     /** Starts an engine in the router namespace (TUN "nat64", 2 queues). The caller stops it. */
     public Engine startEngine(EngineConfig config) throws IOException {
-        return Engine.start(config, DataplaneConfig.defaults().withNamespace(router).withQueues(2));
+        return startEngine(config, true);
+    }
+
+    /** As {@link #startEngine(EngineConfig)}, with or without TUN offloads (virtio-net headers, GSO). */
+    public Engine startEngine(EngineConfig config, boolean offloads) throws IOException {
+        return Engine.start(config,
+                DataplaneConfig.defaults().withNamespace(router).withQueues(2).withOffloads(offloads));
     }
 
     /** Every session of the engine, or of one protocol (null: all), page by page. */

@@ -14,9 +14,13 @@ final class LabEngine implements AutoCloseable {
     }
 
     static LabEngine up(EngineConfig config, String... labOptions) throws Exception {
+        return up(config, true, labOptions);
+    }
+
+    static LabEngine up(EngineConfig config, boolean offloads, String... labOptions) throws Exception {
         Lab lab = Lab.up(labOptions);
         try {
-            return new LabEngine(lab, lab.startEngine(config));
+            return new LabEngine(lab, lab.startEngine(config, offloads));
         } catch (Exception | Error e) {
             lab.close();
             throw e;

@@ -14,11 +14,13 @@ final class Py {
             host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
             ok = 0
             failures = []
+            ports = set()
             t0 = time.monotonic()
             for i in range(n):
                 try:
                     c = http.client.HTTPConnection(host, port, timeout=5)
                     c.request("GET", "/index.html", headers={"Connection": "close"})
+                    ports.add(c.sock.getsockname()[1])
                     r = c.getresponse()
                     body = r.read()
                     c.close()
@@ -28,7 +30,7 @@ final class Py {
                         failures.append("%d: status %d body %r" % (i, r.status, body[:60]))
                 except Exception as e:
                     failures.append("%d: %r" % (i, e))
-            print("OK %d FAILED %d SECONDS %.2f" % (ok, len(failures), time.monotonic() - t0))
+            print("OK %d FAILED %d SECONDS %.2f PORTS %d" % (ok, len(failures), time.monotonic() - t0, len(ports)))
             for f in failures[:10]:
                 print("FAILURE", f)
             """;
