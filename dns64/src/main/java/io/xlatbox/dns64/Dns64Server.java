@@ -3,9 +3,11 @@ package io.xlatbox.dns64;
 import io.xlatbox.dns64.Dns64Config.Endpoint;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -39,12 +41,15 @@ public final class Dns64Server implements AutoCloseable {
     private volatile List<Binding> bindings = List.of();
     private boolean stopped;
 
-    private Dns64Server(Dns64Config config) throws IOException {
+    private final InNamespace namespace;
+
+    private Dns64Server(Dns64Config config, InNamespace namespace) throws IOException {
+        this.namespace = namespace;
         snapshot = new Snapshot(config);
         cache = new ResponseCache(config.cacheMaxEntries(), config.cacheMaxBytes());
         handler = new QueryHandler(this);
         upstream = new Upstream(counters, Math.min(4, config.udpThreads()), snapshot.upstreams,
-                config.upstreamTimeout().toNanos());
+                config.upstreamTimeout().toNanos(), namespace);
         resolver = new Resolver(counters, upstream, () -> cache);
         TcpServer t = null;
         try {
@@ -58,7 +63,16 @@ public final class Dns64Server implements AutoCloseable {
 
     /** Binds every listen address and starts serving. */
     public static Dns64Server start(Dns64Config config) throws IOException {
-        Dns64Server s = new Dns64Server(config);
+        return start(config, null);
+    }
+
+    /**
+     * As {@link #start(Dns64Config)}, with every socket (listeners and upstream queries) in the named network
+     * namespace: the appliance's lab runs its DNS64 in the router namespace, next to the NAT64's TUN device.
+     */
+    public static Dns64Server start(Dns64Config config, String networkNamespace) throws IOException {
+        InNamespace ns = new InNamespace(networkNamespace);
+        Dns64Server s = ns.call(() -> new Dns64Server(config, ns));
         try {
             s.apply(config);
         } catch (IOException | RuntimeException e) {
@@ -100,7 +114,7 @@ public final class Dns64Server implements AutoCloseable {
         List<Binding> opened = new ArrayList<>();
         List<Binding> closedEarly = new ArrayList<>();
         try {
-            for (Endpoint e : next.listen()) {
+            for (Endpoint e : bindOrder(next.listen())) {
                 Binding keep = null;
                 for (Binding b : remaining) {
                     if (b.endpoint().equals(e) && b.threads() == next.udpThreads()) {
@@ -123,7 +137,15 @@ public final class Dns64Server implements AutoCloseable {
                         }
                     }
                 }
-                Binding nb = bind(e, next.udpThreads());
+                Binding nb;
+                try {
+                    nb = bind(e, next.udpThreads());
+                } catch (BindException ex) {
+                    if (coveredByDualStack(e, result)) {
+                        continue; // [::]:port took IPv4 too (net.ipv6.bindv6only=0): nothing is missing
+                    }
+                    throw ex;
+                }
                 opened.add(nb);
                 result.add(nb);
             }
@@ -155,7 +177,39 @@ public final class Dns64Server implements AutoCloseable {
         bindings = List.copyOf(result);
     }
 
+    /**
+     * IPv6 wildcards first: bound first, a dual-stack [::]:port also takes IPv4, and 0.0.0.0:port is then covered;
+     * the other way round the IPv6 socket could not be bound at all.
+     */
+    private static List<Endpoint> bindOrder(List<Endpoint> listen) {
+        List<Endpoint> ordered = new ArrayList<>(listen);
+        ordered.sort(Comparator.comparingInt(e -> isIpv6Wildcard(e.socketAddress().getAddress()) ? 0 : 1));
+        return ordered;
+    }
+
+    private static boolean isIpv6Wildcard(InetAddress a) {
+        return a.isAnyLocalAddress() && a.getAddress().length == 16;
+    }
+
+    /** An IPv4 wildcard whose port a dual-stack IPv6 wildcard socket of ours already serves. */
+    private static boolean coveredByDualStack(Endpoint e, List<Binding> bound) {
+        if (!e.socketAddress().getAddress().isAnyLocalAddress() || e.socketAddress().getAddress().getAddress().length
+                != 4) {
+            return false;
+        }
+        for (Binding b : bound) {
+            if (isIpv6Wildcard(b.bound().getAddress()) && b.bound().getPort() == e.port()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Binding bind(Endpoint e, int threads) throws IOException {
+        return namespace.call(() -> bindHere(e, threads));
+    }
+
+    private Binding bindHere(Endpoint e, int threads) throws IOException {
         InetSocketAddress want = e.socketAddress();
         IOException last = null;
         for (int i = 0; i < BIND_TRIES; i++) {
@@ -207,7 +261,10 @@ public final class Dns64Server implements AutoCloseable {
         return bindings.stream().map(b -> b.bound().getPort()).toList();
     }
 
-    /** The bound address of each listen address, in order. */
+    /**
+     * The bound address of each listen address, in order, IPv6 wildcards first; an IPv4 wildcard that a
+     * dual-stack IPv6 wildcard serves is not listed.
+     */
     public List<InetSocketAddress> boundAddresses() {
         return bindings.stream().map(Binding::bound).toList();
     }

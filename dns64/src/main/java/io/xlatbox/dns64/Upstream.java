@@ -162,19 +162,19 @@ final class Upstream implements AutoCloseable {
     private final AtomicInteger nextLane = new AtomicInteger();
     private final ThreadLocal<Lane> homeLane = ThreadLocal.withInitial(this::nextLane);
 
-    Upstream(Dns64Counters counters, int laneCount, List<InetSocketAddress> servers, long timeoutNanos)
-            throws IOException {
+    Upstream(Dns64Counters counters, int laneCount, List<InetSocketAddress> servers, long timeoutNanos,
+             InNamespace namespace) throws IOException {
         this.counters = counters;
         this.servers = new Servers(servers, timeoutNanos);
         tcp = new ThreadPoolExecutor(0, 4, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256), r -> {
-            Thread t = new Thread(r, "dns64-upstream-tcp");
+            Thread t = new Thread(namespace.thread(r), "dns64-upstream-tcp");
             t.setDaemon(true);
             return t;
         });
         lanes = new Lane[laneCount];
         try {
             for (int i = 0; i < laneCount; i++) {
-                lanes[i] = new Lane(i);
+                lanes[i] = new Lane(i, namespace);
             }
         } catch (IOException e) {
             close();
@@ -358,16 +358,12 @@ final class Upstream implements AutoCloseable {
     private static final class LaneThread extends Thread {
         final Lane lane;
 
-        LaneThread(Lane lane, String name) {
-            super(name);
+        LaneThread(Lane lane, String name, InNamespace namespace) {
+            super(namespace.thread(lane::run), name);
             this.lane = lane;
             setDaemon(true);
         }
 
-        @Override
-        public void run() {
-            lane.run();
-        }
     }
 
     private record Retired(Slot slot, SelectionKey key, long closeAt) {
@@ -387,13 +383,13 @@ final class Upstream implements AutoCloseable {
         private long lastRotation;
         private long lastScan;
 
-        Lane(int index) throws IOException {
+        Lane(int index, InNamespace namespace) throws IOException {
             selector = Selector.open();
             long now = System.nanoTime();
             for (int i = 0; i < SOCKETS_PER_LANE; i++) {
                 open(i, now);
             }
-            thread = new LaneThread(this, "dns64-upstream-" + index);
+            thread = new LaneThread(this, "dns64-upstream-" + index, namespace);
         }
 
         private void open(int i, long now) throws IOException {

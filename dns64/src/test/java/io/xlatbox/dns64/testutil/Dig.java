@@ -70,9 +70,17 @@ public final class Dig {
 
     /** {@code dig -p PORT @SERVER +time=3 +tries=1 ARGS...}. */
     public static Result queryAt(String server, int port, String... args) {
+        return queryIn(null, server, port, args);
+    }
+
+    /** As {@link #queryAt}, from inside a network namespace ({@code ip netns exec}); null: this one. */
+    public static Result queryIn(String namespace, String server, int port, String... args) {
         require();
-        List<String> cmd = new ArrayList<>(List.of(find(), "-p", Integer.toString(port), "@" + server,
-                "+time=3", "+tries=1", "+nocookie"));
+        List<String> cmd = new ArrayList<>();
+        if (namespace != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", namespace));
+        }
+        cmd.addAll(List.of(find(), "-p", Integer.toString(port), "@" + server, "+time=3", "+tries=1", "+nocookie"));
         cmd.addAll(Arrays.asList(args));
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -26,6 +26,7 @@ public final class Nat64Main {
             "  --pool4 PREFIX[,...]  IPv4 pool for TCP, UDP (1024-65535) and ICMP (env TB_POOL4; required)",
             "  --static P,V6,PORT,V4,PORT  static BIB entry, e.g. tcp,2001:db8::5,80,192.0.2.1,80 (repeatable)",
             "  --no-routes           do not add routes nor enable forwarding",
+            "  --no-offloads         no TUN offloads (virtio-net header, GSO): one packet per read and write",
             "  --nat44 IFACE         masquerade pool4 behind IFACE's address (nftables)",
             "  --allow-non-global    translate non-global IPv4 addresses behind 64:ff9b::/96",
             "  --ipv4-mtu N / --ipv6-mtu N / --tun-mtu N",
@@ -71,6 +72,7 @@ public final class Nat64Main {
                 case "--pool4": pool4 = value(args, ++i, a); break;
                 case "--static": statics.add(staticEntry(value(args, ++i, a))); break;
                 case "--no-routes": dp = dp.withManageRoutes(false); break;
+                case "--no-offloads": dp = dp.withOffloads(false); break;
                 case "--nat44": dp = dp.withNat44(value(args, ++i, a)); break;
                 case "--allow-non-global": b.allowNonGlobalWithWellKnownPrefix(true); break;
                 case "--ipv4-mtu": b.ipv4Mtu(Integer.parseInt(value(args, ++i, a))); break;

@@ -11,13 +11,15 @@ import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * For tests that need root: CAP_NET_ADMIN and CAP_SYS_ADMIN (TUNSETIFF, setns, {@code ip netns}), /dev/net/tun
- * and the {@code ip} command. Without them the test class is skipped with the reason, except under CI=true,
+ * For tests that need root: CAP_NET_ADMIN, CAP_SYS_ADMIN and CAP_NET_RAW (TUNSETIFF, setns, {@code ip netns},
+ * raw sockets), /dev/net/tun, the {@code ip} command and python3 (the labs' services). Without them the test class is skipped with the reason, except under CI=true,
  * where the same reason fails it: CI runs as root and must not pass by skipping.
  */
 public final class RootRequirement implements ExecutionCondition {
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_SYS_ADMIN = 21;
+    /** Raw sockets: ping, and the CLAT's router solicitations. */
+    private static final int CAP_NET_RAW = 13;
     /** What is missing, found once per JVM; empty when nothing is. */
     private static volatile String missing;
 
@@ -89,12 +91,27 @@ public final class RootRequirement implements ExecutionCondition {
         if ((capEff & (1L << CAP_SYS_ADMIN)) == 0) {
             missing.add("no CAP_SYS_ADMIN");
         }
+        if ((capEff & (1L << CAP_NET_RAW)) == 0) {
+            missing.add("no CAP_NET_RAW");
+        }
         if (!Files.exists(Path.of("/dev/net/tun"))) {
             missing.add("/dev/net/tun is missing (modprobe tun)");
         }
         if (ScratchNamespace.ipCommand() == null) {
             missing.add("no 'ip' command (apt-get install iproute2)");
         }
+        if (!onPath("python3")) {
+            missing.add("no 'python3' (apt-get install python3): the labs' services run on it");
+        }
         return missing;
+    }
+
+    private static boolean onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

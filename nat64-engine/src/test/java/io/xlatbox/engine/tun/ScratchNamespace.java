@@ -18,16 +18,16 @@ import java.util.concurrent.TimeUnit;
  * {@code ip netns add} and deleted on close. Devices left open inside keep the namespace alive (a TUN socket holds
  * a reference), so tests close their devices first: try-with-resources in declaration order does that.
  */
-final class ScratchNamespace implements AutoCloseable {
+public final class ScratchNamespace implements AutoCloseable {
     private static final String IP = ipCommand();
 
-    final String name;
+    public final String name;
 
     private ScratchNamespace(String name) {
         this.name = name;
     }
 
-    static ScratchNamespace create() {
+    public static ScratchNamespace create() {
         ScratchNamespace ns = new ScratchNamespace("xt-" + hex(4));
         run("ip", "netns", "add", ns.name).orThrow();
         return ns;
@@ -47,24 +47,24 @@ final class ScratchNamespace implements AutoCloseable {
         return NetNamespace.callIn(name, () -> TunDevice.open(device, queues, multiQueue));
     }
 
-    <T> T callIn(Callable<T> action) throws Exception {
+    public <T> T callIn(Callable<T> action) throws Exception {
         return NetNamespace.callIn(name, action);
     }
 
     /** {@code ip -n <ns> args...}, which must succeed; returns its output. */
-    String ip(String... args) {
+    public String ip(String... args) {
         return tryIp(args).orThrow();
     }
 
     /** {@code ip -n <ns> args...}, whatever its exit code. */
-    Result tryIp(String... args) {
+    public Result tryIp(String... args) {
         List<String> cmd = new ArrayList<>(List.of("ip", "-n", name));
         cmd.addAll(Arrays.asList(args));
         return run(cmd.toArray(String[]::new));
     }
 
     /** A command inside the namespace ({@code ip netns exec}, which also mounts the namespace's /sys). */
-    String exec(String... command) {
+    public String exec(String... command) {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", name));
         cmd.addAll(Arrays.asList(command));
         return run(cmd.toArray(String[]::new)).orThrow();
@@ -97,8 +97,8 @@ final class ScratchNamespace implements AutoCloseable {
         return name;
     }
 
-    record Result(String command, int exit, String output) {
-        String orThrow() {
+    public record Result(String command, int exit, String output) {
+        public String orThrow() {
             if (exit != 0) {
                 throw new IllegalStateException("'" + command + "' exited " + exit + ": " + output);
             }
@@ -106,7 +106,7 @@ final class ScratchNamespace implements AutoCloseable {
         }
     }
 
-    static Result run(String... command) {
+    public static Result run(String... command) {
         String shown = String.join(" ", command);
         if (command[0].equals("ip") && IP != null) {
             command = command.clone();
