@@ -4,6 +4,7 @@
 #
 # Usage: nat64-engine/bench/compare.sh [ROUNDS]      (default 3; root; needs iperf3, tayga, jq, sysstat)
 # Knobs: TOPOLOGY (path of nat64-topology.sh), QUEUES (xlatbox TUN queues, default: number of CPUs),
+#        PLAIN=1 (also xlatbox without TUN offloads, "xlatbox-plain": one packet per read and write),
 #        TB_DURATION, TB_TESTS and the other TB_* knobs of the topology script.
 # Output: one results directory per mode and round under $OUT (default /tmp/xlatbox-bench-<time>), the medians
 #         of each mode, and a ratio table on stdout.
@@ -27,6 +28,7 @@ run() {   # mode round
   local mode=$1 round=$2
   case $mode in
     xlatbox) "$TOPOLOGY" up custom java -jar "$JAR" --queues "$QUEUES" ;;
+    xlatbox-plain) "$TOPOLOGY" up custom java -jar "$JAR" --queues "$QUEUES" --no-offloads ;;
     tayga) "$TOPOLOGY" up tayga ;;
     none) "$TOPOLOGY" up none ;;
   esac
@@ -34,28 +36,32 @@ run() {   # mode round
   "$TOPOLOGY" down
 }
 
+MODES="xlatbox tayga none"
+[ "${PLAIN:-0}" = 1 ] && MODES="xlatbox xlatbox-plain tayga none"
 for ((r = 1; r <= ROUNDS; r++)); do
-  for mode in xlatbox tayga none; do
+  for mode in $MODES; do
     echo "== round $r/$ROUNDS: $mode" >&2
     run "$mode" "$r" >/dev/null
   done
 done
 
-for mode in xlatbox tayga none; do
+for mode in $MODES; do
   "$TOPOLOGY" summary "$OUT"/$mode-* > "$OUT/$mode.md"
 done
 
 median() {   # file test metric -> median value
   awk -F'|' -v t="$2" -v m="$3" '{gsub(/ /,"",$2); gsub(/ /,"",$3); gsub(/ /,"",$4)} $2==t && $3==m {print $4}' "$1"
 }
-echo "| test | metric | xlatbox | Tayga | kernel | xlatbox / Tayga | xlatbox / kernel |"
-echo "|---|---|---|---|---|---|---|"
+plain() { [ -f "$OUT/xlatbox-plain.md" ] && printf '%s' "$1"; }
+echo "| test | metric | xlatbox |$(plain " no offloads |") Tayga | kernel | xlatbox / Tayga | xlatbox / kernel |"
+echo "|---|---|---|$(plain "---|")---|---|---|---|"
 for pair in tcp1:gbps tcp4:gbps tcp1r:gbps udp64:fwd_kpps udp64:recv_kpps udp1400:fwd_kpps udp1400:recv_gbps \
             ping:rtt_avg_ms tcp1:tr_cpu_pct udp64:tr_cpu_pct; do
   t=${pair%%:*}; m=${pair#*:}
   x=$(median "$OUT/xlatbox.md" "$t" "$m"); y=$(median "$OUT/tayga.md" "$t" "$m"); k=$(median "$OUT/none.md" "$t" "$m")
+  p=""; [ -f "$OUT/xlatbox-plain.md" ] && p=$(median "$OUT/xlatbox-plain.md" "$t" "$m")
   [ -n "$x" ] || continue
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
-  echo "| $t | $m | $x | ${y:--} | ${k:--} | $(ratio "$x" "${y:-0}") | $(ratio "$x" "${k:-0}") |"
+  echo "| $t | $m | $x |$(plain " ${p:--} |") ${y:--} | ${k:--} | $(ratio "$x" "${y:-0}") | $(ratio "$x" "${k:-0}") |"
 done
 echo "(medians of $ROUNDS interleaved rounds; raw results in $OUT)"

@@ -277,11 +277,11 @@ start_appliance() {
   echo "nameserver $R6" > "/etc/netns/$CLIENT/resolv.conf"
   cat > "$dir/initial-config.json" <<JSON
 {
-  "nat64": {"pool4": [
+  "nat64": {"pool6": "$POOL6", "pool4": [
     {"protocol": "tcp", "prefix": "$POOL4", "portMin": 1024, "portMax": 65535},
     {"protocol": "udp", "prefix": "$POOL4", "portMin": 1024, "portMax": 65535},
     {"protocol": "icmp", "prefix": "$POOL4", "portMin": 0, "portMax": 65535}]},
-  "dns64": {"upstreams": ["$S4:53"]},
+  "dns64": {"upstreams": ["$S4:53"], "prefixes": [{"prefix": "$POOL6", "mappedRanges": []}]},
   "system": {"hostname": "xlatbox-lab", "tunQueues": 2}
 }
 JSON

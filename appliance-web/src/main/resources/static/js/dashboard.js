@@ -293,6 +293,9 @@
     live('configVersion', String(st.configVersion));
     perProtocol('sessions', st.sessions);
     perProtocol('bib', st.bib);
+    Object.keys(st.pool4 || {}).forEach(function (p) {
+      live('pool4.' + p, nf.format(st.pool4[p].used) + ' of ' + nf.format(st.pool4[p].total));
+    });
   }
 
   function showPool4() {

@@ -5,19 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xlatbox.appliance.testing.Http;
 import io.xlatbox.appliance.testing.Support;
 import io.xlatbox.engine.tun.RootRequirement;
+import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +35,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -38,15 +45,17 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The packaged appliance as the README runs it ({@code lab.sh up --appliance}): the jar in this namespace, its
- * NAT64 and DNS64 in the lab's router, an IPv6-only client that resolves through the DNS64. Set up over REST as
- * automation would, then: names resolve to synthetic AAAA records and the traffic crosses the NAT64; a change
- * applied over REST during a transfer takes effect live without dropping it; and a SIGKILL (a power cut) loses
- * nothing that was applied; and an admin in a real browser (Debian's Chromium) sees the traffic and changes the
- * configuration through the forms. The methods run in order on one lab.
+ * NAT64 and DNS64 in the lab's router, an IPv6-only client that resolves through the DNS64. In order, on one lab:
+ * an admin sets the box up in a real browser (Debian's Chromium), watches a download on the dashboard and in the
+ * session browser, and changes a NAT64 timeout and a DNS64 exclusion through the forms; automation changes
+ * pool4 and the DNS64 prefix over REST and the client and server see the difference; and the process is killed
+ * with SIGKILL in the middle of saves, after which the last committed version runs. Screenshots go to
+ * {@code target/screenshots}.
  */
 @Tag("root")
 @ExtendWith(RootRequirement.class)
@@ -55,11 +64,15 @@ import tools.jackson.databind.node.ObjectNode;
 class ApplianceLabIT {
     private static final Pattern SETUP_CODE = Pattern.compile("setup code ([A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4})");
     private static final String SERVER6 = "64:ff9b::c633:6402";
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
     private final String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt(1 << 24), 6);
     private final String client = "xl" + id + "c";
+    private final String server = "xl" + id + "s";
     private Path labScript;
     private Path dataDir;
+    private String setupCode;
+    private String base;
     private Http api;
     private String token;
 
@@ -74,14 +87,9 @@ class ApplianceLabIT {
         assertThat(up.exit).as(up.output).isZero();
         Matcher m = SETUP_CODE.matcher(up.output);
         assertThat(m.find()).as("lab.sh prints the setup code: " + up.output).isTrue();
-
-        api = new Http("http://localhost:" + port);
-        HttpResponse<String> setup = api.json("POST", "/api/v1/setup", Support.body(Map.of("setupCode", m.group(1),
-                "username", Support.USER, "password", Support.PASSWORD)));
-        assertThat(setup.statusCode()).as(setup.body()).isEqualTo(201);
-        Http browser = new Http(api.base);
-        Support.loginOk(browser);
-        token = "Bearer " + Support.token(browser, "lab-it", "write");
+        setupCode = m.group(1);
+        base = "http://localhost:" + port;
+        Files.createDirectories(SCREENSHOTS);
     }
 
     @AfterAll
@@ -98,147 +106,246 @@ class ApplianceLabIT {
 
     @Test
     @Order(1)
-    void namesResolveToSyntheticAddressesAndTrafficCrosses() throws Exception {
-        assertThat(inClient("dig", "+short", "server.lab.test", "AAAA").output.trim()).isEqualTo(SERVER6);
-        assertThat(inClient("dig", "+short", "dual.lab.test", "AAAA").output.trim())
-                .as("a name with AAAA records gets them, nothing synthesized").isEqualTo("2001:db8:1::99");
-        Result page = inClient("curl", "-sS", "--max-time", "10", "http://server.lab.test/");
-        assertThat(page.output).contains("hello from the IPv4-only server");
+    void anAdminSetsUpWatchesTrafficAndChangesSettingsInARealBrowser() throws Exception {
+        ChromeOptions options = new ChromeOptions().addArguments("--headless=new", "--no-sandbox",
+                "--disable-dev-shm-usage", "--window-size=1280,1000");
+        options.setBinary("/usr/bin/chromium");
+        WebDriver browser = new ChromeDriver(new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File("/usr/bin/chromedriver")).build(), options);
+        Path file = Files.createTempFile("xlatbox-it", ".bin");
+        Process download = null;
+        try {
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            // First boot: every page leads to the setup wizard, which wants the code from the console.
+            browser.get(base + "/");
+            wait.until(ExpectedConditions.urlContains("/setup"));
+            type(browser, "setupCode", setupCode);
+            type(browser, "username", Support.USER);
+            type(browser, "password", Support.PASSWORD);
+            type(browser, "confirm", Support.PASSWORD);
+            screenshot(browser, "1-setup");
+            browser.findElement(By.cssSelector("button[type=submit]")).click();
+            wait.until(ExpectedConditions.urlContains("/login"));
+            type(browser, "username", Support.USER);
+            type(browser, "password", Support.PASSWORD);
+            browser.findElement(By.cssSelector("button[type=submit]")).click();
+            wait.until(d -> !d.findElements(By.cssSelector("#charts canvas")).isEmpty());
 
-        JsonNode stats = get("/api/v1/dns64/stats");
-        assertThat(stats.get("counters").get("SYNTHESIZED").asLong()).as(stats.toString()).isPositive();
-        JsonNode sessions = get("/api/v1/nat64/sessions");
-        assertThat(sessions.toString()).contains("198.51.100.2");
+            // The client downloads through DNS64 and NAT64; the dashboard's live numbers move.
+            download = new ProcessBuilder("ip", "netns", "exec", client, "curl", "-sS", "--fail", "--max-time",
+                    "120", "--limit-rate", "2M", "-o", file.toString(), "http://server.lab.test/big.bin")
+                    .redirectErrorStream(true).start();
+            wait.until(d -> number(d, "sessions.tcp") >= 1);
+            wait.until(d -> !d.findElement(By.cssSelector("[data-live='pool4.TCP']")).getText().startsWith("0 "));
+            long translated = number(browser, "traffic.translated4to6");
+            wait.until(d -> number(d, "traffic.translated4to6") > translated + 100);
+            screenshot(browser, "2-dashboard");
+
+            browser.get(base + "/sessions?protocol=tcp");
+            String sessions = browser.findElement(By.tagName("main")).getText();
+            assertThat(sessions).contains("198.51.100.2").contains("80");
+            screenshot(browser, "3-sessions");
+
+            // A bad NAT64 timeout: the error stands next to the field, the input is kept, nothing is applied.
+            long version = activeVersion(browser);
+            browser.get(base + "/config/nat64");
+            type(browser, "f-udpTimeout", "30");
+            apply(browser);
+            WebElement error = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("f-udpTimeout-error")));
+            assertThat(error.getText()).contains("120");
+            assertThat(browser.findElement(By.id("f-udpTimeout")).getAttribute("value")).isEqualTo("30");
+            screenshot(browser, "4-nat64-error");
+            // A good one (and the download goes on).
+            type(browser, "f-udpTimeout", "300");
+            type(browser, "f-tcpEstablishedTimeout", "8000");
+            apply(browser);
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"),
+                    "Applied as version " + (version + 1)));
+            screenshot(browser, "5-nat64-applied");
+
+            // A DNS64 exclusion: dual.lab.test's real AAAA (2001:db8:1::99) now counts as absent, so the
+            // client gets a synthetic one instead.
+            assertThat(inClient("dig", "+short", "dual.lab.test", "AAAA").output.trim()).isEqualTo("2001:db8:1::99");
+            browser.get(base + "/config/dns64");
+            WebElement exclusions = browser.findElement(By.id("f-exclusions"));
+            exclusions.sendKeys("\n2001:db8:1::/48");
+            apply(browser);
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"),
+                    "Applied as version " + (version + 2)));
+            screenshot(browser, "6-dns64-applied");
+            assertThat(inClient("dig", "+short", "dual.lab.test", "AAAA").output.trim()).isEqualTo(SERVER6);
+
+            assertThat(download.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            String out = new String(download.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(download.exitValue()).as("the download survived both changes: " + out).isZero();
+            assertThat(sha256(file)).isEqualTo(bigFileSha256());
+        } catch (Exception | Error e) {
+            screenshot(browser, "failure");
+            throw e;
+        } finally {
+            if (download != null) {
+                download.destroyForcibly();
+            }
+            Files.deleteIfExists(file);
+            browser.quit();
+        }
+        // The browser's changes, as the REST API sees them.
+        JsonNode nat64 = get("/api/v1/config/nat64");
+        assertThat(nat64.get("tcpEstablishedTimeout").asLong()).isEqualTo(8000);
+        assertThat(get("/api/v1/config/dns64").get("exclusions").toString()).contains("2001:db8:1::/48");
     }
 
     @Test
     @Order(2)
-    void aChangeAppliedDuringADownloadTakesEffectWithoutDroppingIt() throws Exception {
-        Path file = Files.createTempFile("xlatbox-it", ".bin");
-        Process curl = new ProcessBuilder("ip", "netns", "exec", client, "curl", "-sS", "--fail", "--max-time", "90",
-                "--limit-rate", "4M", "-o", file.toString(), "-w", "%{size_download}", "http://server.lab.test/big.bin")
-                .redirectErrorStream(true).start();
-        try {
-            waitUntil(() -> sessionCount() > 0, "an established session of the download");
-            HttpResponse<String> current = api.get("/api/v1/config/nat64", "Authorization", token);
-            String etag = current.headers().firstValue("ETag").orElseThrow();
-            ObjectNode nat64 = (ObjectNode) Support.json(current);
-            nat64.put("tcpEstablishedTimeout", 9000).put("udpTimeout", 600);
-            HttpResponse<String> put = api.json("PUT", "/api/v1/config/nat64", Support.body(nat64),
-                    "Authorization", token, "If-Match", etag);
-            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-            JsonNode applied = Support.json(put);
-            assertThat(applied.get("changed").asBoolean()).isTrue();
-            assertThat(applied.get("sessionsDropped").asInt()).isZero();
-            assertThat(curl.isAlive()).as("the download is still running, so the change happened during it").isTrue();
+    void aPool4ChangeOverRestIsWhatTheServerSees() throws Exception {
+        HttpResponse<String> current = api().get("/api/v1/config/nat64", "Authorization", token);
+        ObjectNode nat64 = (ObjectNode) Support.json(current);
+        ArrayNode pool4 = nat64.putArray("pool4");
+        for (String protocol : List.of("tcp", "udp", "icmp")) {
+            pool4.addObject().put("protocol", protocol).put("prefix", "192.0.2.128/25")
+                    .put("portMin", protocol.equals("icmp") ? 0 : 1024).put("portMax", 65535);
+        }
+        HttpResponse<String> put = api.json("PUT", "/api/v1/config/nat64", Support.body(nat64),
+                "Authorization", token, "If-Match", current.headers().firstValue("ETag").orElseThrow());
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
 
-            assertThat(curl.waitFor(100, TimeUnit.SECONDS)).isTrue();
-            String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(curl.exitValue()).as(out).isZero();
-            assertThat(sha256(file)).isEqualTo(Files.readString(Path.of("/tmp/xlatbox-lab", id, "www",
-                    "big.bin.sha256")).split("\\s+")[0]);
-            assertThat(get("/api/v1/config/nat64").get("tcpEstablishedTimeout").asLong()).isEqualTo(9000);
+        Process slow = new ProcessBuilder("ip", "netns", "exec", client, "curl", "-sS", "--max-time", "60",
+                "--limit-rate", "1M", "-o", "/dev/null", "http://[" + SERVER6 + "]/big.bin").start();
+        try {
+            waitUntil(() -> !peers().isEmpty(), "the server to see the connection");
+            for (String peer : peers()) {
+                int last = Integer.parseInt(peer.substring(peer.lastIndexOf('.') + 1));
+                assertThat(peer).startsWith("192.0.2.");
+                assertThat(last).as("the client now comes from 192.0.2.128/25: " + peer).isGreaterThanOrEqualTo(128);
+            }
         } finally {
-            curl.destroyForcibly();
-            Files.deleteIfExists(file);
+            slow.destroyForcibly();
         }
     }
 
     @Test
     @Order(3)
     void aDns64PrefixChangeIsLiveForTheNextQuery() throws Exception {
-        HttpResponse<String> current = api.get("/api/v1/config/dns64", "Authorization", token);
+        HttpResponse<String> current = api().get("/api/v1/config/dns64", "Authorization", token);
         ObjectNode dns64 = (ObjectNode) Support.json(current);
         dns64.putArray("prefixes").addObject().put("prefix", "2001:db8:64::/96").putArray("mappedRanges");
         HttpResponse<String> put = api.json("PUT", "/api/v1/config/dns64", Support.body(dns64), "Authorization",
                 token, "If-Match", current.headers().firstValue("ETag").orElseThrow());
         assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-        assertThat(inClient("dig", "+short", "www.lab.test", "AAAA").output.trim()).isEqualTo("2001:db8:64::c633:6402");
+        assertThat(inClient("dig", "+short", "www.lab.test", "AAAA").output.trim())
+                .isEqualTo("2001:db8:64::c633:6402");
     }
 
     @Test
     @Order(4)
-    void aPowerCutLosesNothingThatWasApplied() throws Exception {
-        HttpResponse<String> before = api.get("/api/v1/config", "Authorization", token);
-        String etag = before.headers().firstValue("ETag").orElseThrow();
+    void aPowerCutDuringSavesLeavesTheLastCommittedVersionRunning() throws Exception {
+        api();
+        for (int round = 0; round < 2; round++) {
+            JsonNode nat64 = get("/api/v1/config/nat64");
+            long before = nat64.get("udpTimeout").asLong();
+            long wanted = before + 60;
+            String etag = api.get("/api/v1/config/nat64", "Authorization", token).headers().firstValue("ETag")
+                    .orElseThrow();
+            ((ObjectNode) nat64).put("udpTimeout", wanted);
+            // The save and the kill race: the kill lands before, during or after the commit.
+            CompletableFuture<Void> save = CompletableFuture.runAsync(() -> {
+                try {
+                    api.json("PUT", "/api/v1/config/nat64", Support.body(nat64), "Authorization", token,
+                            "If-Match", etag);
+                } catch (RuntimeException connectionLost) {
+                    // expected when the kill came first
+                }
+            });
+            Thread.sleep(ThreadLocalRandom.current().nextInt(5, 60));
+            Result restart = run(Duration.ofSeconds(240), labScript.toString(), "restart-appliance", id, "--kill");
+            assertThat(restart.exit).as(restart.output).isZero();
+            save.get(60, TimeUnit.SECONDS);
 
-        Result restart = run(Duration.ofSeconds(240), labScript.toString(), "restart-appliance", id, "--kill");
-        assertThat(restart.exit).as(restart.output).isZero();
-
-        HttpResponse<String> after = api.get("/api/v1/config", "Authorization", token);
-        assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
-        assertThat(after.headers().firstValue("ETag")).hasValue(etag);
-        assertThat(Support.json(after)).isEqualTo(Support.json(before));
-        assertThat(get("/api/v1/config/versions").size()).as("the history survives too").isGreaterThanOrEqualTo(3);
-        // The running dataplane is the saved configuration: the DNS64 prefix of step 3, the NAT64 back up.
-        assertThat(inClient("dig", "+short", "www.lab.test", "AAAA").output.trim()).isEqualTo("2001:db8:64::c633:6402");
+            HttpResponse<String> after = api.get("/api/v1/config", "Authorization", token);
+            assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+            long version = Long.parseLong(after.headers().firstValue("ETag").orElseThrow().replace("\"", ""));
+            JsonNode active = Support.json(after);
+            assertThat(active.get("nat64").get("udpTimeout").asLong()).isIn(before, wanted);
+            // The active configuration is exactly the saved version it claims to be.
+            assertThat(get("/api/v1/config/versions/" + version).get("config")).isEqualTo(active);
+            assertThat(get("/api/v1/config/versions").get(0).get("version").asLong()).isEqualTo(version);
+        }
+        // And the dataplane runs it: the DNS64 prefix of step 3, the NAT64 with its pool4 of step 2.
+        assertThat(inClient("dig", "+short", "www.lab.test", "AAAA").output.trim())
+                .isEqualTo("2001:db8:64::c633:6402");
         assertThat(inClient("curl", "-sS", "--max-time", "10", "http://[" + SERVER6 + "]/").output)
                 .contains("hello from the IPv4-only server");
     }
 
-    @Test
-    @Order(5)
-    void anAdminSeesTheTrafficAndChangesTheConfigurationInARealBrowser() throws Exception {
-        inClient("curl", "-sS", "--max-time", "10", "http://[" + SERVER6 + "]/"); // a session to see
-        ChromeOptions options = new ChromeOptions().addArguments("--headless=new", "--no-sandbox",
-                "--disable-dev-shm-usage", "--window-size=1280,900");
-        options.setBinary("/usr/bin/chromium");
-        WebDriver browser = new ChromeDriver(new ChromeDriverService.Builder()
-                .usingDriverExecutable(new java.io.File("/usr/bin/chromedriver")).build(), options);
-        try {
-            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-            browser.get(api.base + "/");
-            wait.until(ExpectedConditions.urlContains("/login"));
-            browser.findElement(By.id("username")).sendKeys(Support.USER);
-            browser.findElement(By.id("password")).sendKeys(Support.PASSWORD);
-            browser.findElement(By.cssSelector("button[type=submit]")).click();
-
-            // The dashboard draws its live graphs (uPlot canvases) from the REST history.
-            wait.until(d -> !d.findElements(By.cssSelector("#charts canvas")).isEmpty());
-
-            browser.get(api.base + "/sessions?protocol=tcp");
-            assertThat(browser.findElement(By.tagName("main")).getText()).contains("198.51.100.2");
-
-            // A bad value: the error stands next to the field, the input is kept, nothing is applied.
-            long version = get("/api/v1/config/versions").get(0).get("version").asLong();
-            browser.get(api.base + "/config/nat64");
-            WebElement udp = browser.findElement(By.id("f-udpTimeout"));
-            udp.clear();
-            udp.sendKeys("30");
-            browser.findElement(By.cssSelector("button[value=apply].btn-primary")).click();
-            WebElement error = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("f-udpTimeout-error")));
-            assertThat(error.getText()).contains("120");
-            assertThat(browser.findElement(By.id("f-udpTimeout")).getAttribute("value")).isEqualTo("30");
-            assertThat(get("/api/v1/config/versions").get(0).get("version").asLong()).isEqualTo(version);
-
-            // A good one is applied as a new version, and the API sees it at once.
-            udp = browser.findElement(By.id("f-udpTimeout"));
-            udp.clear();
-            udp.sendKeys("420");
-            browser.findElement(By.cssSelector("button[value=apply].btn-primary")).click();
-            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"),
-                    "Applied as version " + (version + 1)));
-            assertThat(get("/api/v1/config/nat64").get("udpTimeout").asLong()).isEqualTo(420);
-
-            browser.get(api.base + "/history");
-            assertThat(browser.findElement(By.tagName("main")).getText()).contains("udpTimeout");
-        } finally {
-            browser.quit();
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------------------
 
+    /** A REST client with a write token, made by logging in once the box is set up. */
+    private Http api() {
+        if (api == null) {
+            api = new Http(base);
+            if (Support.json(api.get("/api/v1/setup")).get("setupRequired").asBoolean()) {
+                HttpResponse<String> r = api.json("POST", "/api/v1/setup", Support.body(Map.of("setupCode",
+                        setupCode, "username", Support.USER, "password", Support.PASSWORD)));
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+            }
+            Http browser = new Http(base);
+            Support.loginOk(browser);
+            token = "Bearer " + Support.token(browser, "lab-it", "write");
+        }
+        return api;
+    }
+
     private JsonNode get(String path) {
-        HttpResponse<String> r = api.get(path, "Authorization", token);
+        HttpResponse<String> r = api().get(path, "Authorization", token);
         assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
         return Support.json(r);
     }
 
-    private int sessionCount() {
-        JsonNode page = get("/api/v1/nat64/sessions?protocol=tcp");
-        JsonNode items = page.has("items") ? page.get("items") : page.get("content");
-        return items == null ? 0 : items.size();
+    private long activeVersion(WebDriver browser) {
+        return get("/api/v1/config/versions").get(0).get("version").asLong();
+    }
+
+    private static long number(WebDriver browser, String live) {
+        String text = browser.findElement(By.cssSelector("[data-live='" + live + "']")).getText();
+        String digits = text.replaceAll("[^0-9]", "");
+        return digits.isEmpty() ? 0 : Long.parseLong(digits);
+    }
+
+    private static void type(WebDriver browser, String id, String value) {
+        WebElement e = browser.findElement(By.id(id));
+        e.clear();
+        e.sendKeys(value);
+    }
+
+    private static void apply(WebDriver browser) {
+        browser.findElement(By.cssSelector("button[value=apply].btn-primary")).click();
+    }
+
+    private static void screenshot(WebDriver browser, String name) throws IOException {
+        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The peers of the server's established HTTP connections, as the IPv4-only server sees them. */
+    private List<String> peers() {
+        try {
+            Result r = run(Duration.ofSeconds(10), "ip", "netns", "exec", server, "ss", "-tnH", "state",
+                    "established", "( sport = :80 )");
+            List<String> out = new ArrayList<>();
+            for (String line : r.output.split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 4) {
+                    out.add(f[f.length - 1].substring(0, f[f.length - 1].lastIndexOf(':')));
+                }
+            }
+            return out;
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String bigFileSha256() throws IOException {
+        return Files.readString(Path.of("/tmp/xlatbox-lab", id, "www", "big.bin.sha256")).split("\\s+")[0];
     }
 
     private Result inClient(String... command) throws IOException, InterruptedException {
@@ -273,8 +380,7 @@ class ApplianceLabIT {
         return new Result(p.exitValue(), out.toString());
     }
 
-    private static void waitUntil(java.util.function.BooleanSupplier condition, String what)
-            throws InterruptedException {
+    private static void waitUntil(BooleanSupplier condition, String what) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
@@ -291,7 +397,7 @@ class ApplianceLabIT {
     }
 
     private static String sha256(Path file) throws Exception {
-        var md = java.security.MessageDigest.getInstance("SHA-256");
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
         try (var in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) {

@@ -4,6 +4,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.xlatbox.appliance.config.ConfigService;
 import io.xlatbox.appliance.dataplane.DataplaneService;
+import io.xlatbox.appliance.sessions.Pool4Summary;
 import io.xlatbox.dns64.Dns64Server;
 import io.xlatbox.engine.Counter;
 import io.xlatbox.engine.TranslatorGroup;
@@ -30,7 +31,7 @@ public class StatusRestController {
     }
 
     @GetMapping
-    @Operation(summary = "What runs (engine, DNS64), startup errors, the active configuration version, table sizes")
+    @Operation(summary = "What runs (engine, DNS64), startup errors, the active configuration version, table sizes, pool4 ports in use per protocol")
     public Map<String, Object> status() {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("configVersion", configs.active().version());
@@ -39,6 +40,11 @@ public class StatusRestController {
         if (g != null) {
             out.put("bib", g.bibCounts());
             out.put("sessions", g.sessionCounts());
+            Map<String, Map<String, Long>> pool4 = new LinkedHashMap<>();
+            for (Pool4Summary p : Pool4Summary.of(g)) {
+                pool4.put(p.protocol(), Map.of("used", p.used(), "total", p.total()));
+            }
+            out.put("pool4", pool4);
         }
         return out;
     }

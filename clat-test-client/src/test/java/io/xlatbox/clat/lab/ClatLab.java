@@ -74,6 +74,18 @@ public final class ClatLab implements AutoCloseable {
 
     /** A new lab without an engine; {@code options} go to lab.sh up (e.g. --big-mb 100). */
     public static ClatLab up(String... options) throws IOException {
+        return start("--no-engine", options);
+    }
+
+    /**
+     * A new lab with the packaged appliance (its NAT64 and DNS64 in the router, as the README runs it);
+     * {@code options} go to lab.sh up (e.g. --clat --http).
+     */
+    public static ClatLab withAppliance(String... options) throws IOException {
+        return start("--appliance", options);
+    }
+
+    private static ClatLab start(String mode, String... options) throws IOException {
         Path script = findScript();
         for (int attempt = 0; attempt < 5; attempt++) {
             String id = String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
@@ -81,9 +93,9 @@ public final class ClatLab implements AutoCloseable {
                     || Files.exists(Path.of("/run/netns/xl" + id + "s"))) {
                 continue;
             }
-            List<String> cmd = new ArrayList<>(List.of("bash", script.toString(), "up", "--no-engine", "--id", id));
+            List<String> cmd = new ArrayList<>(List.of("bash", script.toString(), "up", mode, "--id", id));
             cmd.addAll(Arrays.asList(options));
-            Result r = run(cmd, Duration.ofSeconds(120));
+            Result r = run(cmd, Duration.ofSeconds(240));
             if (r.exit != 0) {
                 if (r.stderr.contains("lab " + id + " exists")) {
                     continue;
