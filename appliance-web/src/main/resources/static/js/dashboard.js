@@ -8,7 +8,7 @@
   'use strict';
 
   var root = document.getElementById('charts');
-  if (!root || typeof window.uPlot !== 'function' || !window.fetch) {
+  if (!root || typeof window.uPlot !== 'function' || !window.fetch || !window.xlatbox) {
     return;
   }
   var PERIOD = 2000;
@@ -16,9 +16,6 @@
   var urls = root.dataset;
   var windowSeconds = 15 * 60;
   var lastMillis = 0;
-  var timer = null;
-  var busy = false;
-  var stopped = false;
   var descriptions = {};
   var lastCounters = null;
   var lastCountersTime = 0;
@@ -404,14 +401,10 @@
     err.textContent = ok ? '' : message;
   }
 
-  function tick() {
-    timer = null;
-    if (busy) {
-      return;
-    }
-    busy = true;
+  /** One poll (js/poll.js): false when signed out, which stops polling. */
+  function refresh() {
     var at = Date.now();
-    Promise.all([
+    return Promise.all([
       get(urls.history + '?since=' + lastMillis),
       get(urls.status),
       get(urls.counters),
@@ -424,29 +417,12 @@
       showPool4();
       redraw(false);
       state(true);
+      return true;
     }).catch(function (e) {
       state(false, e.message || String(e));
-      stopped = stopped || e.fatal === true;
-    }).then(function () {
-      busy = false;
-      schedule();
+      return e.fatal !== true;
     });
   }
-
-  function schedule() {
-    if (!stopped && !document.hidden && timer === null) {
-      timer = setTimeout(tick, PERIOD);
-    }
-  }
-
-  document.addEventListener('visibilitychange', function () {
-    if (document.hidden) {
-      clearTimeout(timer);
-      timer = null;
-    } else if (timer === null && !stopped) {
-      tick();
-    }
-  });
 
   var range = document.getElementById('range');
   range.hidden = false;
@@ -484,6 +460,6 @@
   createCards();
   get(urls.descriptions).catch(function () { return {}; }).then(function (d) {
     descriptions = d || {};
-    tick();
+    window.xlatbox.poll(refresh, PERIOD);
   });
 })();

@@ -5,15 +5,13 @@
 (function () {
   'use strict';
   var table = document.getElementById('dns-counters');
-  if (!table || !window.fetch) {
+  if (!table || !window.fetch || !window.xlatbox) {
     return;
   }
   var nf = new Intl.NumberFormat();
   var nf1 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
   var last = null;
   var lastAt = 0;
-  var timer = null;
-  var busy = false;
   var badge = document.getElementById('live');
 
   function set(name, text) {
@@ -44,15 +42,11 @@
     lastAt = at;
   }
 
-  function tick() {
-    timer = null;
-    if (busy) {
-      return;
-    }
-    busy = true;
+  /** One poll (js/poll.js). */
+  function refresh() {
     var at = Date.now();
-    fetch(table.getAttribute('data-stats'), { headers: { Accept: 'application/json' }, credentials: 'same-origin',
-      cache: 'no-store' })
+    return fetch(table.getAttribute('data-stats'), { headers: { Accept: 'application/json' },
+      credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) {
         if (!r.ok || (r.headers.get('Content-Type') || '').indexOf('json') < 0) {
           throw new Error('HTTP ' + r.status);
@@ -72,19 +66,8 @@
         badge.hidden = false;
         badge.className = 'live off';
         badge.textContent = 'Offline';
-      })
-      .then(function () {
-        busy = false;
-        if (!document.hidden && timer === null) {
-          timer = setTimeout(tick, 2000);
-        }
       });
   }
 
-  document.addEventListener('visibilitychange', function () {
-    if (!document.hidden && timer === null) {
-      tick();
-    }
-  });
-  tick();
+  window.xlatbox.poll(refresh, 2000);
 })();

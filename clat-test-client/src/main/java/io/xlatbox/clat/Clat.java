@@ -7,6 +7,7 @@ import io.xlatbox.clat.discovery.Rfc7050Discovery;
 import io.xlatbox.clat.net.Endpoints;
 import io.xlatbox.clat.net.Netns;
 import io.xlatbox.clat.util.Json;
+import io.xlatbox.clat.util.Threads;
 import io.xlatbox.engine.Counter;
 import io.xlatbox.engine.DataplaneConfig;
 import io.xlatbox.engine.Engine;
@@ -542,11 +543,7 @@ public final class Clat implements AutoCloseable {
         if (h != null) {
             // Not holding the lock: the housekeeper may be in refreshPrefix, which takes it.
             h.interrupt();
-            try {
-                h.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Threads.join(h, 5000);
         }
         undoAll();
     }

@@ -6,6 +6,7 @@ import io.xlatbox.appliance.security.Actor;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -55,8 +56,7 @@ public class ConfigRestController {
     public ResponseEntity<ConfigService.Applied> putNat64(
             @RequestHeader(value = "If-Match", required = false) String ifMatch, @RequestBody Nat64Settings body,
             HttpServletRequest req) {
-        return applied(configs.apply(configs.active().config().withNat64(body), ETags.parseIfMatch(ifMatch),
-                Actor.of(req), null));
+        return replaceSection(ifMatch, req, c -> c.withNat64(body));
     }
 
     @GetMapping("/dns64")
@@ -69,8 +69,7 @@ public class ConfigRestController {
     public ResponseEntity<ConfigService.Applied> putDns64(
             @RequestHeader(value = "If-Match", required = false) String ifMatch, @RequestBody Dns64Settings body,
             HttpServletRequest req) {
-        return applied(configs.apply(configs.active().config().withDns64(body), ETags.parseIfMatch(ifMatch),
-                Actor.of(req), null));
+        return replaceSection(ifMatch, req, c -> c.withDns64(body));
     }
 
     @GetMapping("/system")
@@ -83,8 +82,7 @@ public class ConfigRestController {
     public ResponseEntity<ConfigService.Applied> putSystem(
             @RequestHeader(value = "If-Match", required = false) String ifMatch, @RequestBody SystemSettings body,
             HttpServletRequest req) {
-        return applied(configs.apply(configs.active().config().withSystem(body), ETags.parseIfMatch(ifMatch),
-                Actor.of(req), null));
+        return replaceSection(ifMatch, req, c -> c.withSystem(body));
     }
 
     @PostMapping("/preview")
@@ -125,6 +123,13 @@ public class ConfigRestController {
     private <T> ResponseEntity<T> section(Function<ApplianceConfig, T> part) {
         ConfigService.Active a = configs.active();
         return ResponseEntity.ok().eTag(ETags.of(a.version())).body(part.apply(a.config()));
+    }
+
+    /** Applies the active configuration with one section replaced, against the version in If-Match. */
+    private ResponseEntity<ConfigService.Applied> replaceSection(String ifMatch, HttpServletRequest req,
+                                                                 UnaryOperator<ApplianceConfig> replace) {
+        ApplianceConfig next = replace.apply(configs.active().config());
+        return applied(configs.apply(next, ETags.parseIfMatch(ifMatch), Actor.of(req), null));
     }
 
     private static ResponseEntity<ConfigService.Applied> applied(ConfigService.Applied r) {

@@ -62,6 +62,23 @@ public class ConfigUiController {
         boolean confirmed() {
             return "yes".equals(confirm);
         }
+
+        /** The row an "add-…" button asks for ("add-pool4" -> "pool4"), or null when the post is no such button. */
+        String rowToAdd() {
+            return action != null && action.startsWith("add-") ? action.substring(4) : null;
+        }
+    }
+
+    /**
+     * The posts' common parameters, read once for all of them (Spring calls this before every handler of the
+     * controller; the pages ignore it).
+     */
+    @ModelAttribute("submission")
+    Submission submission(@RequestParam(name = "version", defaultValue = "0") long version,
+                          @RequestParam(name = "rebase", required = false) Long rebase,
+                          @RequestParam(name = "confirm", required = false) String confirm,
+                          @RequestParam(name = "action", required = false) String action) {
+        return new Submission(version, rebase, confirm, action);
     }
 
     // ------------------------------------------------------------------------------------------------- NAT64
@@ -75,14 +92,10 @@ public class ConfigUiController {
 
     @PostMapping("/nat64")
     public String postNat64(@ModelAttribute("nat64Form") Nat64Form form,
-                            @RequestParam(name = "version", defaultValue = "0") long version,
-                            @RequestParam(name = "rebase", required = false) Long rebase,
-                            @RequestParam(name = "confirm", required = false) String confirm,
-                            @RequestParam(name = "action", required = false) String action, HttpServletRequest req,
-                            Model model, RedirectAttributes ra) {
-        Submission s = new Submission(version, rebase, confirm, action);
-        if (action != null && action.startsWith("add-")) {
-            return nat64Page(model, form.withEmptyRow(action.substring(4)), s.base(), new FormErrors());
+                            @ModelAttribute(name = "submission", binding = false) Submission s,
+                            HttpServletRequest req, Model model, RedirectAttributes ra) {
+        if (s.rowToAdd() != null) {
+            return nat64Page(model, form.withEmptyRow(s.rowToAdd()), s.base(), new FormErrors());
         }
         return submit("nat64", s, req, model, ra,
                 (current, errors) -> current.withNat64(form.toSettings(current.nat64(), errors)),
@@ -104,13 +117,9 @@ public class ConfigUiController {
 
     @PostMapping("/dns64")
     public String postDns64(@ModelAttribute("dns64Form") Dns64Form form,
-                            @RequestParam(name = "version", defaultValue = "0") long version,
-                            @RequestParam(name = "rebase", required = false) Long rebase,
-                            @RequestParam(name = "confirm", required = false) String confirm,
-                            @RequestParam(name = "action", required = false) String action, HttpServletRequest req,
-                            Model model, RedirectAttributes ra) {
-        Submission s = new Submission(version, rebase, confirm, action);
-        if (action != null && action.startsWith("add-")) {
+                            @ModelAttribute(name = "submission", binding = false) Submission s,
+                            HttpServletRequest req, Model model, RedirectAttributes ra) {
+        if (s.rowToAdd() != null) {
             return dns64Page(model, form.withEmptyRow(), s.base(), new FormErrors());
         }
         return submit("dns64", s, req, model, ra,
@@ -134,12 +143,8 @@ public class ConfigUiController {
 
     @PostMapping("/system")
     public String postSystem(@ModelAttribute("systemForm") SystemForm form,
-                             @RequestParam(name = "version", defaultValue = "0") long version,
-                             @RequestParam(name = "rebase", required = false) Long rebase,
-                             @RequestParam(name = "confirm", required = false) String confirm,
-                             @RequestParam(name = "action", required = false) String action, HttpServletRequest req,
-                             Model model, RedirectAttributes ra) {
-        Submission s = new Submission(version, rebase, confirm, action);
+                             @ModelAttribute(name = "submission", binding = false) Submission s,
+                             HttpServletRequest req, Model model, RedirectAttributes ra) {
         return submit("system", s, req, model, ra,
                 (current, errors) -> current.withSystem(form.toSettings(current.system(), errors)),
                 form::addErrors, (errors, v) -> systemPage(model, form, v, errors));

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -52,19 +54,9 @@ public class SessionsUiController {
                            @RequestParam(name = "limit", defaultValue = "100") int limit,
                            @RequestParam(name = "trail", required = false) String trail, Model model) {
         Filter f = filter("sessions", protocol, address, cursor, limit, trail, model);
-        TranslatorGroup g = dataplane.group();
-        if (f.query() != null && g != null) {
-            TableQuery.Page<TableViews.Session> page = g.sessions(f.query());
-            List<SessionRow> rows = new ArrayList<>();
-            for (TableViews.Session s : page.items()) {
-                rows.add(new SessionRow(s.protocol().name(), s.ipv6Address(), s.ipv6Port(), s.remoteIpv6Address(),
-                        s.remoteIpv6Port(), s.ipv4Address(), s.ipv4Port(), s.remoteIpv4Address(), s.remoteIpv4Port(),
-                        s.tcpState(), duration(s.expiresInMillis())));
-            }
-            model.addAttribute("rows", rows);
-            pager(model, f, page.nextCursor());
-        }
-        return "sessions";
+        return table(f, model, TranslatorGroup::sessions, s -> new SessionRow(s.protocol().name(), s.ipv6Address(),
+                s.ipv6Port(), s.remoteIpv6Address(), s.remoteIpv6Port(), s.ipv4Address(), s.ipv4Port(),
+                s.remoteIpv4Address(), s.remoteIpv4Port(), s.tcpState(), duration(s.expiresInMillis())));
     }
 
     @GetMapping("/bib")
@@ -74,13 +66,22 @@ public class SessionsUiController {
                       @RequestParam(name = "limit", defaultValue = "100") int limit,
                       @RequestParam(name = "trail", required = false) String trail, Model model) {
         Filter f = filter("bib", protocol, address, cursor, limit, trail, model);
+        return table(f, model, TranslatorGroup::bib, b -> new BibRow(b.protocol().name(), b.ipv6Address(),
+                b.ipv6Port(), b.ipv4Address(), b.ipv4Port(), b.isStatic(), b.sessions()));
+    }
+
+    /**
+     * A page of one table (sessions or BIB) as rows, with the pager, when the filter is valid and the dataplane
+     * runs; otherwise the empty rows the filter left in the model.
+     */
+    private <T> String table(Filter f, Model model, BiFunction<TranslatorGroup, TableQuery, TableQuery.Page<T>> fetch,
+                             Function<T, ?> toRow) {
         TranslatorGroup g = dataplane.group();
         if (f.query() != null && g != null) {
-            TableQuery.Page<TableViews.BibEntry> page = g.bib(f.query());
-            List<BibRow> rows = new ArrayList<>();
-            for (TableViews.BibEntry b : page.items()) {
-                rows.add(new BibRow(b.protocol().name(), b.ipv6Address(), b.ipv6Port(), b.ipv4Address(),
-                        b.ipv4Port(), b.isStatic(), b.sessions()));
+            TableQuery.Page<T> page = fetch.apply(g, f.query());
+            List<Object> rows = new ArrayList<>();
+            for (T item : page.items()) {
+                rows.add(toRow.apply(item));
             }
             model.addAttribute("rows", rows);
             pager(model, f, page.nextCursor());

@@ -28,6 +28,7 @@ class DashboardControllerTest extends UiTestBase {
                 .contains("DNS64 is not running.")
                 .contains("/webjars/uplot/1.6.30/dist/uPlot.iife.min.js")
                 .contains("/webjars/uplot/1.6.30/dist/uPlot.min.css")
+                .contains("/js/poll.js")
                 .contains("/js/dashboard.js")
                 .contains("data-history=\"/api/v1/status/history\"")
                 .contains("<meta name=\"_csrf\" content=\"")
@@ -47,8 +48,8 @@ class DashboardControllerTest extends UiTestBase {
     @Test
     void theAssetsAreServedWithoutACdn() throws Exception {
         for (String url : new String[] {"/webjars/uplot/1.6.30/dist/uPlot.iife.min.js",
-                "/webjars/uplot/1.6.30/dist/uPlot.min.css", "/js/dashboard.js", "/js/dns.js", "/css/xlatbox.css",
-                "/images/favicon.svg"}) {
+                "/webjars/uplot/1.6.30/dist/uPlot.min.css", "/js/poll.js", "/js/dashboard.js", "/js/dns.js",
+                "/css/xlatbox.css", "/images/favicon.svg"}) {
             MvcResult r = mvc.perform(get(url)).andReturn();
             assertThat(r.getResponse().getStatus()).as(url).isEqualTo(200);
             assertThat(r.getResponse().getContentAsByteArray().length).as(url).isGreaterThan(100);

@@ -254,13 +254,25 @@ public final class CheckSuite {
                 + (clat == null ? " (no CLAT status file: not a CLAT of ours, or native IPv4)" : ""), d);
     }
 
-    private Outcome plat(Abort a) {
-        List<InetSocketAddress> resolvers;
+    /** The resolvers to ask through the DNS64, or the failure to read resolv.conf ({@code unreadable}). */
+    private record Dns64Resolvers(List<InetSocketAddress> servers, Outcome unreadable) {
+    }
+
+    /** --dns, else the namespace's resolv.conf. */
+    private Dns64Resolvers dns64Resolvers() {
         try {
-            resolvers = !o.dns64().isEmpty() ? o.dns64() : Endpoints.resolvers(o.namespace());
+            return new Dns64Resolvers(!o.dns64().isEmpty() ? o.dns64() : Endpoints.resolvers(o.namespace()), null);
         } catch (IOException e) {
-            return Outcome.fail("cannot read resolv.conf", e.getMessage(), data());
+            return new Dns64Resolvers(List.of(), Outcome.fail("cannot read resolv.conf", e.getMessage(), data()));
         }
+    }
+
+    private Outcome plat(Abort a) {
+        Dns64Resolvers given = dns64Resolvers();
+        if (given.unreadable() != null) {
+            return given.unreadable();
+        }
+        List<InetSocketAddress> resolvers = given.servers();
         if (resolvers.isEmpty()) {
             return Outcome.skip("no resolver given (--dns) or in resolv.conf: cannot ask the DNS64");
         }
@@ -559,12 +571,11 @@ public final class CheckSuite {
         if (o.name() == null) {
             return Outcome.skip("no --name for the target: the by-name checks through the DNS64 need one");
         }
-        List<InetSocketAddress> resolvers;
-        try {
-            resolvers = !o.dns64().isEmpty() ? o.dns64() : Endpoints.resolvers(o.namespace());
-        } catch (IOException e) {
-            return Outcome.fail("cannot read resolv.conf", e.getMessage(), data());
+        Dns64Resolvers given = dns64Resolvers();
+        if (given.unreadable() != null) {
+            return given.unreadable();
         }
+        List<InetSocketAddress> resolvers = given.servers();
         if (resolvers.isEmpty()) {
             synthesizedProblem = "no resolver";
             return Outcome.skip("no resolver given (--dns) or in resolv.conf");

@@ -3,10 +3,12 @@ package io.xlatbox.clat.check;
 import io.xlatbox.clat.net.Posix;
 import io.xlatbox.clat.net.Endpoints;
 import io.xlatbox.clat.net.RawSocket;
+import io.xlatbox.engine.packet.Checksum;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
@@ -89,7 +91,7 @@ public final class IcmpProbe implements AutoCloseable {
             msg[i] = PATTERN[i % PATTERN.length];
         }
         if (!v6) {
-            int c = checksum(msg, 0, msg.length, 0);
+            int c = checksum(msg, 0, msg.length);
             msg[2] = (byte) (c >>> 8);
             msg[3] = (byte) c;
         }
@@ -128,6 +130,24 @@ public final class IcmpProbe implements AutoCloseable {
         int innerDstPort = -1;
         int innerEchoId = -1;
         int innerEchoSeq = -1;
+
+        /**
+         * Reads the quoted packet's upper-layer header at {@code up} when its first 8 bytes are within {@code end}:
+         * the identifier and sequence of a quoted echo ({@code echoProto}: 1 for ICMP, 58 for ICMPv6), otherwise
+         * the source and destination ports (UDP, TCP).
+         */
+        void quotedUpperLayer(byte[] b, int up, int end, int echoProto) {
+            if (end < up + 8) {
+                return;
+            }
+            if (innerProto == echoProto) {
+                innerEchoId = u16(b, up + 4);
+                innerEchoSeq = u16(b, up + 6);
+            } else {
+                innerSrcPort = u16(b, up);
+                innerDstPort = u16(b, up + 2);
+            }
+        }
     }
 
     private interface Match {
@@ -206,7 +226,7 @@ public final class IcmpProbe implements AutoCloseable {
         int total = Math.min(len, ((b[2] & 0xFF) << 8) | (b[3] & 0xFF));
         m.type = b[icmp] & 0xFF;
         m.code = b[icmp + 1] & 0xFF;
-        m.checksumsOk = checksum(b, icmp, total - icmp, 0) == 0;
+        m.checksumsOk = checksum(b, icmp, total - icmp) == 0;
         if (m.type == 0 || m.type == 8) {
             m.echoId = u16(b, icmp + 4);
             m.echoSeq = u16(b, icmp + 6);
@@ -221,22 +241,13 @@ public final class IcmpProbe implements AutoCloseable {
             return m;
         }
         int iihl = (b[in] & 0x0F) * 4;
-        if (checksum(b, in, iihl, 0) != 0) {
+        if (checksum(b, in, iihl) != 0) {
             m.checksumsOk = false;
         }
         m.innerProto = b[in + 9] & 0xFF;
         m.innerSrc = v4(b, in + 12);
         m.innerDst = v4(b, in + 16);
-        int up = in + iihl;
-        if (total >= up + 8) {
-            if (m.innerProto == 1) {
-                m.innerEchoId = u16(b, up + 4);
-                m.innerEchoSeq = u16(b, up + 6);
-            } else {
-                m.innerSrcPort = u16(b, up);
-                m.innerDstPort = u16(b, up + 2);
-            }
-        }
+        m.quotedUpperLayer(b, in + iihl, total, 1);
         return m;
     }
 
@@ -265,32 +276,13 @@ public final class IcmpProbe implements AutoCloseable {
         m.innerProto = b[in + 6] & 0xFF;
         m.innerSrc = v6(b, in + 8);
         m.innerDst = v6(b, in + 24);
-        int up = in + 40;
-        if (len >= up + 8) {
-            if (m.innerProto == 58) {
-                m.innerEchoId = u16(b, up + 4);
-                m.innerEchoSeq = u16(b, up + 6);
-            } else {
-                m.innerSrcPort = u16(b, up);
-                m.innerDstPort = u16(b, up + 2);
-            }
-        }
+        m.quotedUpperLayer(b, in + 40, len, 58);
         return m;
     }
 
     /** RFC 1071 ones'-complement checksum; 0 when verifying a message that carries its checksum. */
-    static int checksum(byte[] b, int off, int len, int initial) {
-        long s = initial;
-        for (int i = 0; i + 1 < len; i += 2) {
-            s += ((b[off + i] & 0xFF) << 8) | (b[off + i + 1] & 0xFF);
-        }
-        if ((len & 1) == 1) {
-            s += (b[off + len - 1] & 0xFF) << 8;
-        }
-        while ((s >> 16) != 0) {
-            s = (s & 0xFFFF) + (s >> 16);
-        }
-        return (int) (~s & 0xFFFF);
+    private static int checksum(byte[] b, int off, int len) {
+        return Checksum.compute(ByteBuffer.wrap(b), off, len);
     }
 
     private static int u16(byte[] b, int off) {

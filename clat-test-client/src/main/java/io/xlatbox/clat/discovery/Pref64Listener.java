@@ -2,6 +2,7 @@ package io.xlatbox.clat.discovery;
 
 import io.xlatbox.clat.net.Posix;
 import io.xlatbox.clat.net.RawSocket;
+import io.xlatbox.clat.util.Threads;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -174,11 +175,7 @@ public final class Pref64Listener implements AutoCloseable {
     public void close() {
         running = false;
         socket.close();
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.join(thread, 2000);
     }
 
     private static InetAddress literal(String s) {

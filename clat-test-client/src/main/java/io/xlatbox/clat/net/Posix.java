@@ -1,8 +1,6 @@
 package io.xlatbox.clat.net;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Platform;
-import jnr.ffi.Runtime;
+import io.xlatbox.engine.tun.LibCLoader;
 import jnr.ffi.annotations.IgnoreError;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.types.intptr_t;
@@ -15,7 +13,7 @@ import jnr.ffi.types.u_int64_t;
  * of a received router advertisement. Memory is passed as raw addresses of direct buffers; errno is saved right
  * after each call and read with {@link #errno()}.
  *
- * <p>The constants are Linux's, the same on x86-64 and arm64; the class refuses other platforms.
+ * <p>The constants are Linux's, the same on x86-64 and arm64; the class refuses other platforms ({@link LibCLoader}).
  */
 public final class Posix {
     public static final int AF_INET = 2;
@@ -52,7 +50,7 @@ public final class Posix {
     public static final int ECONNREFUSED = 111;
     public static final int EHOSTUNREACH = 113;
 
-    static final Binding C = Loader.load();
+    static final Binding C = LibCLoader.load(Binding.class, "raw sockets");
 
     private Posix() {
     }
@@ -94,32 +92,11 @@ public final class Posix {
     }
 
     public static int errno() {
-        return Loader.RUNTIME.getLastError();
+        return LibCLoader.errno();
     }
 
     public static String strerror(int errno) {
         String s = C.strerror(errno);
         return s == null ? "errno " + errno : s;
-    }
-
-    private static final class Loader {
-        private static final Runtime RUNTIME;
-
-        static {
-            Platform p = Platform.getNativePlatform();
-            if (p.getOS() != Platform.OS.LINUX
-                    || (p.getCPU() != Platform.CPU.X86_64 && p.getCPU() != Platform.CPU.AARCH64)) {
-                throw new UnsupportedOperationException("raw sockets need Linux on x86-64 or arm64, not "
-                        + p.getOS() + " on " + p.getCPU());
-            }
-            RUNTIME = Runtime.getSystemRuntime();
-        }
-
-        private Loader() {
-        }
-
-        static Binding load() {
-            return LibraryLoader.create(Binding.class).failImmediately().load("c");
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.xlatbox.clat.lab;
 
+import io.xlatbox.clat.util.Threads;
 import io.xlatbox.engine.tun.NetNamespace;
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -135,10 +136,6 @@ public final class LabDns implements AutoCloseable {
     public void close() {
         running = false;
         socket.close();
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.join(thread, 2000);
     }
 }

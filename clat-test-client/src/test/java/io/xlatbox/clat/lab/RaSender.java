@@ -4,6 +4,7 @@ import io.xlatbox.clat.discovery.Pref64Option;
 import io.xlatbox.clat.discovery.RouterAdvertisement;
 import io.xlatbox.clat.net.Posix;
 import io.xlatbox.clat.net.RawSocket;
+import io.xlatbox.clat.util.Threads;
 import io.xlatbox.engine.addr.Rfc6052Prefix;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -65,11 +66,7 @@ public final class RaSender implements AutoCloseable {
     public void close() {
         running = false;
         thread.interrupt();
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.join(thread, 2000);
         socket.close();
     }
 }

@@ -1,8 +1,5 @@
 package io.xlatbox.engine.tun;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Platform;
-import jnr.ffi.Runtime;
 import jnr.ffi.annotations.IgnoreError;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.annotations.Variadic;
@@ -24,7 +21,7 @@ import jnr.ffi.types.u_int64_t;
  * public at the JVM level and kept out of the API by this package-private class.
  *
  * <p>The constants are the Linux values shared by x86-64 and arm64 (asm-generic); the class refuses to load
- * elsewhere rather than pass wrong flags to the kernel.
+ * elsewhere rather than pass wrong flags to the kernel ({@link LibCLoader}).
  */
 final class LibC {
     // open(2), fcntl(2)
@@ -87,7 +84,7 @@ final class LibC {
     static final long TUNSETOFFLOAD = 0x400454d0L;
     static final short IFF_UP = 0x1;
 
-    static final Binding INSTANCE = Loader.load();
+    static final Binding INSTANCE = LibCLoader.load(Binding.class, "TUN devices");
 
     private LibC() {
     }
@@ -136,28 +133,6 @@ final class LibC {
 
     /** errno of the last {@link SaveError} call on this thread. Allocates nothing. */
     static int errno() {
-        return Loader.RUNTIME.getLastError();
-    }
-
-    /** Checks the platform and loads the binding, once. */
-    private static final class Loader {
-        private static final Runtime RUNTIME;
-
-        static {
-            Platform p = Platform.getNativePlatform();
-            if (p.getOS() != Platform.OS.LINUX
-                    || (p.getCPU() != Platform.CPU.X86_64 && p.getCPU() != Platform.CPU.AARCH64)) {
-                throw new UnsupportedOperationException("TUN devices need Linux on x86-64 or arm64, not "
-                        + p.getOS() + " on " + p.getCPU());
-            }
-            RUNTIME = Runtime.getSystemRuntime();
-        }
-
-        private Loader() {
-        }
-
-        static Binding load() {
-            return LibraryLoader.create(Binding.class).failImmediately().load("c");
-        }
+        return LibCLoader.errno();
     }
 }
