@@ -1,11 +1,7 @@
 package io.xlatbox.clat.net;
 
 import io.xlatbox.engine.tun.LibCLoader;
-import jnr.ffi.annotations.IgnoreError;
-import jnr.ffi.annotations.SaveError;
-import jnr.ffi.types.intptr_t;
-import jnr.ffi.types.ssize_t;
-import jnr.ffi.types.u_int64_t;
+import io.xlatbox.engine.tun.Syscalls;
 
 /**
  * The socket calls Java has no API for, bound through jnr-ffi: raw ICMP and ICMPv6 sockets (router solicitations
@@ -50,45 +46,9 @@ public final class Posix {
     public static final int ECONNREFUSED = 111;
     public static final int EHOSTUNREACH = 113;
 
-    static final Binding C = LibCLoader.load(Binding.class, "raw sockets");
+    static final Syscalls C = LibCLoader.load(Syscalls.class, "raw sockets");
 
     private Posix() {
-    }
-
-    /** The libc functions, as jnr-ffi binds them (public only because jnr-ffi implements it in another loader). */
-    public interface Binding {
-        @SaveError
-        int socket(int domain, int type, int protocol);
-
-        @SaveError
-        int setsockopt(int fd, int level, int name, @intptr_t long value, int length);
-
-        @SaveError
-        int bind(int fd, @intptr_t long address, int length);
-
-        @SaveError
-        int getsockname(int fd, @intptr_t long address, @intptr_t long lengthPointer);
-
-        /** sendmsg, not sendto: jnr-ffi's primitive fast path garbles a sixth argument (seen as a random addrlen). */
-        @SaveError
-        @ssize_t
-        long sendmsg(int fd, @intptr_t long msghdr, int flags);
-
-        @SaveError
-        @ssize_t
-        long recvmsg(int fd, @intptr_t long msghdr, int flags);
-
-        @SaveError
-        int poll(@intptr_t long fds, @u_int64_t long nfds, int timeout);
-
-        @SaveError
-        int close(int fd);
-
-        @IgnoreError
-        int if_nametoindex(String name);
-
-        @IgnoreError
-        String strerror(int errnum);
     }
 
     public static int errno() {

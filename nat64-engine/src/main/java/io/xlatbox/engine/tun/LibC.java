@@ -1,24 +1,9 @@
 package io.xlatbox.engine.tun;
 
-import jnr.ffi.annotations.IgnoreError;
-import jnr.ffi.annotations.SaveError;
-import jnr.ffi.annotations.Variadic;
-import jnr.ffi.types.intptr_t;
-import jnr.ffi.types.size_t;
-import jnr.ffi.types.ssize_t;
-import jnr.ffi.types.u_int64_t;
-
 /**
- * The few libc calls the TUN dataplane needs, bound once through jnr-ffi.
+ * The constants of the libc calls the TUN dataplane makes, and the calls ({@link Syscalls}) bound once.
  *
- * <p>Buffers are passed as raw addresses ({@code @intptr_t long}), never as {@code ByteBuffer} or {@code Pointer}:
- * with only primitive arguments jnr-ffi generates a direct call into jffi that allocates nothing, which the
- * packet path relies on. errno is saved natively right after each {@link SaveError} call (the JVM may clobber the
- * real errno before Java reads it) and read back with {@link #errno()}.
- *
- * <p>The calls are in the nested {@link Binding}: jnr-ffi defines its implementation in a class loader of its
- * own, from which a package-private interface cannot be implemented (IllegalAccessError), so the interface is
- * public at the JVM level and kept out of the API by this package-private class.
+ * <p>The calls are {@link Syscalls}, bound once; errno of each is read back with {@link #errno()}.
  *
  * <p>The constants are the Linux values shared by x86-64 and arm64 (asm-generic); the class refuses to load
  * elsewhere rather than pass wrong flags to the kernel ({@link LibCLoader}).
@@ -84,51 +69,9 @@ final class LibC {
     static final long TUNSETOFFLOAD = 0x400454d0L;
     static final short IFF_UP = 0x1;
 
-    static final Binding INSTANCE = LibCLoader.load(Binding.class, "TUN devices");
+    static final Syscalls INSTANCE = LibCLoader.load(Syscalls.class, "TUN devices");
 
     private LibC() {
-    }
-
-    /** The libc functions, as jnr-ffi binds them. */
-    public interface Binding {
-        @SaveError
-        @Variadic(fixedCount = 2)
-        int open(String path, int flags);
-
-        @SaveError
-        int close(int fd);
-
-        @SaveError
-        @Variadic(fixedCount = 2)
-        int ioctl(int fd, @u_int64_t long request, @intptr_t long argp);
-
-        @SaveError
-        @ssize_t
-        long read(int fd, @intptr_t long buf, @size_t long count);
-
-        @SaveError
-        @ssize_t
-        long write(int fd, @intptr_t long buf, @size_t long count);
-
-        @SaveError
-        int poll(@intptr_t long fds, @u_int64_t long nfds, int timeout);
-
-        @SaveError
-        int eventfd(int initval, int flags);
-
-        @SaveError
-        int setns(int fd, int nstype);
-
-        @SaveError
-        int socket(int domain, int type, int protocol);
-
-        @SaveError
-        @Variadic(fixedCount = 2)
-        int fcntl(int fd, int cmd, int arg);
-
-        /** Only for messages: glibc returns a constant string for every known errno. */
-        @IgnoreError
-        String strerror(int errnum);
     }
 
     /** errno of the last {@link SaveError} call on this thread. Allocates nothing. */

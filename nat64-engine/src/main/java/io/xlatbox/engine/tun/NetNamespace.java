@@ -14,7 +14,7 @@ public final class NetNamespace {
     public static final String RUN_DIR = "/var/run/netns/";
     private static final String SELF = "/proc/thread-self/ns/net";
 
-    private static final LibC.Binding LIBC = LibC.INSTANCE;
+    private static final Syscalls LIBC = LibC.INSTANCE;
 
     private NetNamespace() {
     }

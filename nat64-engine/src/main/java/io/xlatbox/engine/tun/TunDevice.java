@@ -17,7 +17,7 @@ import java.util.Arrays;
  * leaves it in place on close.
  */
 public final class TunDevice implements AutoCloseable {
-    private static final LibC.Binding LIBC = LibC.INSTANCE;
+    private static final Syscalls LIBC = LibC.INSTANCE;
     private static final String CLONE_DEVICE = "/dev/net/tun";
     /** MAX_TAP_QUEUES in drivers/net/tun.c. */
     private static final int MAX_QUEUES = 256;

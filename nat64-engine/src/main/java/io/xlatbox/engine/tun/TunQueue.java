@@ -20,7 +20,7 @@ import java.util.Objects;
  * kernel does not wake a poll(2) whose descriptor another thread closes, which is what {@link Wakeup} is for.
  */
 public final class TunQueue {
-    private static final LibC.Binding LIBC = LibC.INSTANCE;
+    private static final Syscalls LIBC = LibC.INSTANCE;
     private static final int CACHED_BUFFERS = 16;
     /** struct pollfd { int fd; short events; short revents; }: [0] this queue, [1] the wakeup's eventfd. */
     private static final int POLLFD_SIZE = 8;

@@ -13,7 +13,7 @@ import java.nio.ByteOrder;
  * signalled for good.
  */
 public final class Wakeup implements AutoCloseable {
-    private static final LibC.Binding LIBC = LibC.INSTANCE;
+    private static final Syscalls LIBC = LibC.INSTANCE;
 
     /** The 8-byte value 1 that signal() writes; never changed, so shared by every Wakeup and thread. */
     private static final ByteBuffer ONE_BUFFER = nativeLong(1);
