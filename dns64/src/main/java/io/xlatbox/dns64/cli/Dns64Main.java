@@ -1,10 +1,10 @@
 package io.xlatbox.dns64.cli;
 
-import io.xlatbox.engine.ConfigException;
 import io.xlatbox.dns64.Dns64Config;
 import io.xlatbox.dns64.Dns64Config.Endpoint;
 import io.xlatbox.dns64.Dns64Counter;
 import io.xlatbox.dns64.Dns64Server;
+import io.xlatbox.engine.cli.CommandLine;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,20 +45,7 @@ public final class Dns64Main {
                 System.setProperty("slf4j.internal.verbosity", "WARN");
             }
         }
-        try {
-            run(args);
-        } catch (ConfigException e) {
-            System.err.println("invalid configuration: " + e.getMessage());
-            System.exit(2);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage() + "\n" + USAGE);
-            System.exit(2);
-        } catch (IOException e) {
-            System.err.println("cannot start: " + e.getMessage());
-            System.exit(1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        CommandLine.run(USAGE, () -> run(args));
     }
 
     private static void run(String[] args) throws IOException, InterruptedException {

@@ -1,6 +1,5 @@
 package io.xlatbox.engine.cli;
 
-import io.xlatbox.engine.ConfigException;
 import io.xlatbox.engine.Counter;
 import io.xlatbox.engine.DataplaneConfig;
 import io.xlatbox.engine.Engine;
@@ -38,20 +37,7 @@ public final class Nat64Main {
     }
 
     public static void main(String[] args) {
-        try {
-            run(args);
-        } catch (ConfigException e) {
-            System.err.println("invalid configuration: " + e.getMessage());
-            System.exit(2);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage() + "\n" + USAGE);
-            System.exit(2);
-        } catch (IOException e) {
-            System.err.println("cannot start: " + e.getMessage());
-            System.exit(1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        CommandLine.run(USAGE, () -> run(args));
     }
 
     private static void run(String[] args) throws IOException, InterruptedException {
